@@ -1,0 +1,196 @@
+"""One typed model per content type: the contract comms staff write their front matter against.
+
+Taxonomy membership and file checks need the whole site, so they live in `validate.py`;
+these models check each source on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from publisher import dates
+
+
+def _one_line(value: str) -> str:
+    if "\n" in value.strip():
+        raise PydanticCustomError("one_line", "must be on one line; remove the line breaks")
+    return value.strip()
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise PydanticCustomError("blank", "is empty; write the text after the colon")
+    return value
+
+
+def _as_date(value: object) -> date:
+    try:
+        return dates.parse_date(value)
+    except ValueError as exc:
+        raise PydanticCustomError("bad_date", str(exc)) from None
+
+
+def _as_datetime(value: object) -> datetime:
+    try:
+        return dates.parse_datetime(value)
+    except ValueError as exc:
+        raise PydanticCustomError("bad_date", str(exc)) from None
+
+
+def _web_address(value: str) -> str:
+    if not re.match(r"https?://[^\s/$.?#][^\s]*$", value.strip()):
+        raise PydanticCustomError(
+            "bad_url", '"{value}" is not a web address; write the full address starting with https://',
+            {"value": value})
+    return value.strip()
+
+
+def _email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value.strip()):
+        raise PydanticCustomError(
+            "bad_email", '"{value}" is not an email address; use a team or role mailbox such as team@example.nhs.uk',
+            {"value": value})
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_not_blank), AfterValidator(_one_line)]
+Title = Annotated[Text, Field(max_length=150)]
+Summary = Annotated[Text, Field(max_length=300)]
+Slug = Annotated[str, AfterValidator(_not_blank)]
+Day = Annotated[date, BeforeValidator(_as_date)]
+Moment = Annotated[datetime, BeforeValidator(_as_datetime)]
+Url = Annotated[str, AfterValidator(_web_address)]
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class Strict(BaseModel):
+    """Unknown fields are errors, so a typo such as `tittle` is caught rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Field name -> taxonomy vocabulary its slugs must come from.
+    taxonomy_fields: ClassVar[dict[str, str]] = {}
+
+
+class Change(Strict):
+    date: Moment
+    note: Text
+
+
+class Bulletin(Strict):
+    """A bulletin or news item: `bulletins/YYYY-MM-DD-slug.md`."""
+
+    kind: ClassVar[str] = "bulletin"
+    taxonomy_fields: ClassVar[dict[str, str]] = {"topics": "topics"}
+    title: Title
+    date: Moment
+    summary: Summary
+    topics: list[Slug] = Field(min_length=1)
+    status: Literal["published", "draft"] = "published"
+    changes: list[Change] = []
+    author: Text | None = None
+
+
+class Download(Strict):
+    title: Text
+    file: Text
+    kind: Literal["form", "template", "guide", "checklist"]
+    summary: Summary
+
+
+class Link(Strict):
+    title: Text
+    url: Url
+
+
+class Opportunity(Strict):
+    taxonomy_fields: ClassVar[dict[str, str]] = {"region": "regions"}
+    title: Text
+    provider: Text
+    region: Slug
+    url: Url
+    closes: Day
+
+
+class Toolkit(Strict):
+    """A work-experience toolkit: `toolkits/<slug>/index.md` with its files beside it."""
+
+    kind: ClassVar[str] = "toolkit"
+    taxonomy_fields: ClassVar[dict[str, str]] = {"setting": "settings"}
+    title: Title
+    summary: Summary
+    setting: Slug
+    audience: Text
+    last_reviewed: Day
+    review_due: Day
+    downloads: list[Download] = []
+    links: list[Link] = []
+    opportunities: list[Opportunity] = []
+
+
+class Contact(Strict):
+    name: Text
+    email: Email
+
+
+class DirectoryEntry(Strict):
+    """A best-practice directory entry: `content/directory/<slug>.md`."""
+
+    kind: ClassVar[str] = "entry"
+    taxonomy_fields: ClassVar[dict[str, str]] = {
+        "region": "regions", "topics": "topics", "approaches": "approaches",
+        "audiences": "audiences", "evidence": "evidence",
+    }
+    title: Title
+    organisation: Text
+    summary: Summary
+    region: Slug
+    topics: list[Slug] = Field(min_length=1)
+    approaches: list[Slug] = Field(min_length=1)
+    audiences: list[Slug] = Field(min_length=1)
+    evidence: Slug
+    started: int = Field(ge=1948, le=2100)
+    website: Url | None = None
+    contact: Contact | None = None
+
+
+class Page(Strict):
+    """An ordinary page: any other Markdown file under `content/`."""
+
+    kind: ClassVar[str] = "page"
+    title: Title
+    summary: Summary | None = None
+
+
+class Term(Strict):
+    label: Text
+    description: Text
+
+
+class Taxonomy(Strict):
+    """`content/taxonomy.yml`: the controlled vocabularies."""
+
+    topics: dict[str, Term]
+    regions: dict[str, Term]
+    settings: dict[str, Term]
+    approaches: dict[str, Term]
+    audiences: dict[str, Term]
+    evidence: dict[str, Term]
+
+    def label(self, vocabulary: str, slug: str) -> str:
+        term = getattr(self, vocabulary).get(slug)
+        return term.label if term else slug
+
+
+REQUIRED_TOPICS = (
+    "covid-19", "medical-and-dental", "mental-health", "nursing-and-midwifery", "allied-health-professions",
+    "primary-care", "workforce-and-education", "widening-participation", "work-experience",
+    "equality-diversity-and-inclusion", "digital-and-technology", "patient-safety", "rural-and-coastal",
+)
+REQUIRED_SETTINGS = ("general-practice", "dental", "secondary-care", "schools-and-careers", "online")
+
+SOURCE_MODELS: tuple[type[Strict], ...] = (Bulletin, Toolkit, DirectoryEntry, Page)

@@ -1,0 +1,212 @@
+"""Render the site model into pages: each a URL, a title and HTML for the theme to wrap.
+
+Nothing here knows about MkDocs; `mkdocs_plugin.py` hands these pages to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from publisher import dates
+from publisher.convert import Converter
+from publisher.links import LinkResolver
+from publisher.models import Toolkit
+from publisher.site import Item, Site
+
+PER_PAGE = 20
+HOME_LATEST = 6
+
+
+@dataclass
+class Feed:
+    title: str
+    url: str
+    kind: str = "rss"  # or "atom"
+
+
+@dataclass
+class OutputPage:
+    url: str
+    title: str
+    html: str
+    kind: str
+    description: str = ""
+    toc: list[dict] = field(default_factory=list)
+    feeds: list[Feed] = field(default_factory=list)
+    item: Item | None = None
+
+    @property
+    def src_uri(self) -> str:
+        return f"{self.url}index.md"
+
+
+@dataclass
+class Pagination:
+    number: int
+    count: int
+    urls: list[str]
+
+    @property
+    def previous(self) -> str | None:
+        return self.urls[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.urls[self.number] if self.number < self.count else None
+
+
+def page_urls(base: str, total: int) -> list[str]:
+    count = max(1, math.ceil(total / PER_PAGE))
+    return [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
+
+
+def file_size(size: int) -> str:
+    kilobytes = size / 1024
+    if kilobytes >= 1024:
+        return f"{kilobytes / 1024:.1f} MB"
+    return f"{max(1, round(kilobytes))} KB"
+
+
+def site_feeds() -> list[Feed]:
+    return [Feed("All bulletins (RSS)", "feed.xml"), Feed("All bulletins (Atom)", "atom.xml", "atom")]
+
+
+def topic_feeds(site: Site, slug: str) -> list[Feed]:
+    label = site.taxonomy.label("topics", slug)
+    return [Feed(f"{label} (RSS)", f"topics/{slug}/feed.xml"), Feed(f"{label} (Atom)", f"topics/{slug}/atom.xml", "atom")]
+
+
+class Renderer:
+    def __init__(self, site: Site, base_path: str = "/") -> None:
+        self.site = site
+        self.base_path = base_path
+        self.converter = Converter(LinkResolver(site.root, site.items), base_path)
+        self.env = Environment(loader=PackageLoader("publisher", "templates"), autoescape=select_autoescape(),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+        self.env.globals.update(url=self.url, long_date=dates.long_date, label=site.taxonomy.label,
+                                taxonomy=site.taxonomy, file_size=file_size)
+        self.bulletins = site.bulletins
+
+    def url(self, path: str) -> str:
+        return self.base_path + path
+
+    def _render(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(**context)
+
+    def body(self, item: Item) -> str:
+        return self.converter.convert(item).html
+
+    def pages(self) -> list[OutputPage]:
+        pages = [self.home()]
+        pages += [self.bulletin(i, item) for i, item in enumerate(self.bulletins)]
+        pages += self.archive()
+        pages += self.topics()
+        pages.append(self.toolkit_index())
+        pages += [self.toolkit(item) for item in self.site.toolkits]
+        pages.append(self.directory_index())
+        pages += [self.entry(item) for item in self.site.entries]
+        pages += [self.page(item) for item in self.site.pages if item.url != ""]
+        return pages
+
+    def home(self) -> OutputPage:
+        intro = next((item for item in self.site.pages if item.url == ""), None)
+        title = intro.title if intro else "Home"
+        html = self._render("home.html", intro=self.body(intro) if intro else "",
+                            latest=self.bulletins[:HOME_LATEST], toolkits=self.site.toolkits)
+        return OutputPage("", title, html, "home", getattr(intro.meta, "summary", "") if intro else "",
+                          feeds=site_feeds(), item=intro)
+
+    def bulletin(self, index: int, item: Item) -> OutputPage:
+        newer = self.bulletins[index - 1] if index > 0 else None
+        older = self.bulletins[index + 1] if index + 1 < len(self.bulletins) else None
+        feeds = [feed for slug in item.meta.topics for feed in topic_feeds(self.site, slug)]
+        converted = self.converter.convert(item)
+        html = self._render("bulletin.html", item=item, meta=item.meta, body=converted.html,
+                            newer=newer, older=older, feeds=feeds)
+        return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
+                          site_feeds() + feeds, item)
+
+    def listing(self, base: str, title: str, items: list[Item], intro: str = "",
+                feeds: list[Feed] | None = None, extra: dict | None = None) -> list[OutputPage]:
+        urls = page_urls(base, len(items))
+        pages = []
+        for number, url in enumerate(urls, start=1):
+            chunk = items[(number - 1) * PER_PAGE: number * PER_PAGE]
+            by_year: dict[int, list[Item]] = defaultdict(list)
+            for item in chunk:
+                by_year[item.meta.date.year].append(item)
+            pagination = Pagination(number, len(urls), urls)
+            heading = title if number == 1 else f"{title} (page {number} of {len(urls)})"
+            html = self._render("listing.html", title=heading, groups=sorted(by_year.items(), reverse=True), intro=intro,
+                                pagination=pagination, feeds=feeds or [], total=len(items), **(extra or {}))
+            pages.append(OutputPage(url, heading, html, "listing", intro, feeds=site_feeds() + (feeds or [])))
+        return pages
+
+    def archive(self) -> list[OutputPage]:
+        years: dict[int, list[Item]] = defaultdict(list)
+        for item in self.bulletins:
+            years[item.meta.date.year].append(item)
+        year_links = sorted(years, reverse=True)
+        pages = self.listing("bulletins/", "Bulletins and news", self.bulletins,
+                             "Every bulletin and news item, newest first.", extra={"years": year_links})
+        for year in year_links:
+            pages += self.listing(f"bulletins/{year}/", f"Bulletins and news from {year}", years[year],
+                                  f"Bulletins and news items published in {year}.", extra={"years": year_links})
+        return pages
+
+    def topics(self) -> list[OutputPage]:
+        by_topic: dict[str, list[Item]] = defaultdict(list)
+        for item in self.bulletins:
+            for slug in item.meta.topics:
+                by_topic[slug].append(item)
+        ordered = [slug for slug in self.site.taxonomy.topics if slug in by_topic]
+        html = self._render("topics.html", topics=[(slug, len(by_topic[slug])) for slug in ordered])
+        pages = [OutputPage("topics/", "Topics", html, "listing", "Bulletins grouped by topic.",
+                            feeds=site_feeds())]
+        for slug in ordered:
+            term = self.site.taxonomy.topics[slug]
+            pages += self.listing(f"topics/{slug}/", term.label, by_topic[slug], term.description,
+                                  topic_feeds(self.site, slug))
+        return pages
+
+    def toolkit_index(self) -> OutputPage:
+        by_setting = {slug: [t for t in self.site.toolkits if t.meta.setting == slug]
+                      for slug in self.site.taxonomy.settings}
+        html = self._render("toolkits.html", by_setting=by_setting)
+        return OutputPage("toolkits/", "Work experience toolkits", html, "listing",
+                          "Guidance, forms and templates for hosting work experience in each setting.",
+                          feeds=site_feeds())
+
+    def toolkit(self, item: Item) -> OutputPage:
+        meta: Toolkit = item.meta  # type: ignore[assignment]
+        folder = item.source.path.parent
+        downloads = [(download, PurePosixPath(download.file).suffix.lstrip(".").upper(),
+                      file_size((folder / download.file).stat().st_size), f"{item.url}{download.file}")
+                     for download in meta.downloads]
+        today = self.site.now.date()
+        opportunities = sorted((o for o in meta.opportunities if o.closes >= today), key=lambda o: o.closes)
+        converted = self.converter.convert(item)
+        html = self._render("toolkit.html", item=item, meta=meta, body=converted.html, downloads=downloads,
+                            opportunities=opportunities)
+        return OutputPage(item.url, item.title, html, "toolkit", meta.summary, converted.toc, site_feeds(), item)
+
+    def directory_index(self) -> OutputPage:
+        html = self._render("directory.html", entries=self.site.entries)
+        return OutputPage("directory/", "Best-practice directory", html, "listing",
+                          "Widening participation initiatives that others can learn from.", feeds=site_feeds())
+
+    def entry(self, item: Item) -> OutputPage:
+        converted = self.converter.convert(item)
+        html = self._render("entry.html", item=item, meta=item.meta, body=converted.html)
+        return OutputPage(item.url, item.title, html, "entry", item.meta.summary, converted.toc, site_feeds(), item)
+
+    def page(self, item: Item) -> OutputPage:
+        converted = self.converter.convert(item)
+        html = self._render("page.html", item=item, body=converted.html)
+        return OutputPage(item.url, item.title, html, "page", item.meta.summary or "", converted.toc,
+                          site_feeds(), item)

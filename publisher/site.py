@@ -1,0 +1,80 @@
+"""The site model: validated sources, their URLs and state, ready to render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from publisher.load import Document
+from publisher.models import Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit
+from publisher.sources import Source
+
+State = Literal["published", "draft", "scheduled"]
+
+
+@dataclass
+class Item:
+    """One source as it will be published."""
+
+    source: Source
+    doc: Document
+    meta: Strict
+    url: str
+    slug: str
+    state: State = "published"
+
+    @property
+    def rel(self) -> str:
+        return self.source.rel
+
+    @property
+    def title(self) -> str:
+        return self.meta.title  # type: ignore[attr-defined]
+
+    @property
+    def published(self) -> bool:
+        return self.state == "published"
+
+
+def bulletin_state(meta: Bulletin, now: datetime) -> State:
+    if meta.status == "draft":
+        return "draft"
+    return "scheduled" if meta.date > now else "published"
+
+
+@dataclass
+class Site:
+    root: Path
+    taxonomy: Taxonomy
+    now: datetime
+    items: list[Item] = field(default_factory=list)
+
+    def _of(self, model: type[Strict]) -> list[Item]:
+        return [item for item in self.items if isinstance(item.meta, model)]
+
+    @property
+    def bulletins(self) -> list[Item]:
+        """Published bulletins, newest first (ties broken by URL so order is stable)."""
+        published = [item for item in self._of(Bulletin) if item.published]
+        return sorted(published, key=lambda item: (item.meta.date, item.url), reverse=True)
+
+    @property
+    def unpublished(self) -> list[Item]:
+        return [item for item in self._of(Bulletin) if not item.published]
+
+    @property
+    def toolkits(self) -> list[Item]:
+        return sorted(self._of(Toolkit), key=lambda item: item.url)
+
+    @property
+    def entries(self) -> list[Item]:
+        return sorted(self._of(DirectoryEntry), key=lambda item: item.title.casefold())
+
+    @property
+    def pages(self) -> list[Item]:
+        return sorted(self._of(Page), key=lambda item: item.url)
+
+    def by_source(self) -> dict[str, Item]:
+        return {item.rel: item for item in self.items}

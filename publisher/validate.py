@@ -1,0 +1,266 @@
+"""Validate loaded sources against their models and against each other.
+
+Every problem becomes a `Finding` naming the file, the line of the field, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from publisher import bodycheck, dates
+from publisher.findings import Findings
+from publisher.load import Document, FieldPath, load_document, load_yaml_file
+from publisher.scaffold import PLACEHOLDER
+from publisher.models import (
+    REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
+)
+from publisher.site import Item, Site, bulletin_state
+from publisher.sources import (
+    BULLETIN_NAME, RESERVED_URLS, TAXONOMY, Source, entry_slug, find_sources, page_url, toolkit_slug,
+)
+
+
+def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def field_name(loc: FieldPath) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "front matter"
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> str:
+    kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
+    leaf = str(loc[-1]) if loc else "field"
+    if kind == "missing":
+        return f"this field is required; add a line '{leaf}: ...'"
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        return f'"{leaf}" is not a field here{did_you_mean(leaf, known)}' + (
+            "" if did_you_mean(leaf, known) else f"; the fields are: {', '.join(known)}")
+    if kind in ("string_type", "int_type", "int_parsing") and isinstance(value, bool):
+        return (f"YAML read this as the yes/no value {str(value).lower()}, not text; put the value in quotes, "
+                f'e.g. {leaf}: "No"')
+    if kind == "string_type" and isinstance(value, (int, float)):
+        return f'YAML read this as a number; put it in quotes, e.g. {leaf}: "{value}"'
+    if kind == "string_type" and value is None:
+        return "is empty; write the text after the colon"
+    if kind == "string_type":
+        return "must be a single piece of text, not a list or a set of fields"
+    if kind in ("int_type", "int_parsing"):
+        return f'"{value}" is not a whole number; write a year such as 2019'
+    if kind == "list_type":
+        return f"must be a list; write it as [{value}] or put each item on its own line starting with '- '"
+    if kind == "too_short":
+        return "needs at least one item"
+    if kind in ("string_too_long", "too_long") and isinstance(value, str):
+        return f"is {len(value)} characters long, over the limit of {ctx.get('max_length')}; shorten it"
+    if kind == "literal_error":
+        return f'"{value}" is not allowed; use one of {ctx.get("expected")}'
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return "must be a set of 'name: value' fields"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f'"{value}" is out of range; {error["msg"].lower()}'
+    return error["msg"]
+
+
+def _fields_at(model: type[BaseModel], loc: FieldPath) -> list[str]:
+    """The field names allowed at a nested location, for 'did you mean' suggestions."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = current.model_fields[part].annotation if part in current.model_fields else None
+        inner = getattr(annotation, "__args__", (annotation,))
+        current = next((arg for arg in inner if isinstance(arg, type) and issubclass(arg, BaseModel)), None)
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def validate_model(doc: Document, model: type[Strict], findings: Findings) -> Strict | None:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = tuple(error["loc"])
+            findings.error(doc.rel, doc.line_of(loc), field_name(loc), _describe(error, model, loc))
+        return None
+
+
+def load_taxonomy(root: Path, findings: Findings) -> Taxonomy | None:
+    path = root / TAXONOMY
+    if not path.is_file():
+        findings.error(TAXONOMY, 1, "file", "the taxonomy file is missing; it lists the topics, regions and "
+                       "other terms the content may use (see the README)")
+        return None
+    doc = load_yaml_file(path, TAXONOMY, findings)
+    if doc is None:
+        return None
+    taxonomy = validate_model(doc, Taxonomy, findings)
+    if taxonomy is None:
+        return None
+    for vocabulary, required in (("topics", REQUIRED_TOPICS), ("settings", REQUIRED_SETTINGS)):
+        for slug in required:
+            if slug not in getattr(taxonomy, vocabulary):
+                findings.error(TAXONOMY, doc.line_of((vocabulary,)), vocabulary,
+                               f'the required term "{slug}" is missing; add it back with a label and description')
+    return taxonomy
+
+
+def build_item(source: Source, doc: Document, meta: Strict, now: datetime, findings: Findings) -> Item | None:
+    if isinstance(meta, Bulletin):
+        return _bulletin_item(source, doc, meta, now, findings)
+    if isinstance(meta, Toolkit):
+        slug = toolkit_slug(source.rel)
+        return Item(source, doc, meta, f"toolkits/{slug}/", slug)
+    if isinstance(meta, DirectoryEntry):
+        slug = entry_slug(source.rel)
+        return Item(source, doc, meta, f"directory/{slug}/", slug)
+    return Item(source, doc, meta, page_url(source.rel), entry_slug(source.rel))
+
+
+def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime, findings: Findings) -> Item | None:
+    name = PurePosixPath(source.rel).name
+    match = BULLETIN_NAME.fullmatch(name)
+    if not match:
+        findings.error(source.rel, 1, "file name",
+                       f'"{name}" does not follow the pattern YYYY-MM-DD-short-title.md, lower case words joined by '
+                       f"hyphens, e.g. {meta.date.date().isoformat()}-{_slugify(meta.title)}.md; rename the file")
+        return None
+    if match["date"] != meta.date.date().isoformat():
+        findings.warning(source.rel, doc.line_of(("date",)), "date",
+                         f"the date {meta.date.date().isoformat()} differs from the date in the file name "
+                         f"({match['date']}); the page uses the front-matter date, so rename the file to match")
+    day = meta.date
+    url = f"bulletins/{day:%Y}/{day:%m}/{day:%d}/{match['slug']}/"
+    return Item(source, doc, meta, url, match["slug"], bulletin_state(meta, now))
+
+
+def _slugify(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "title"
+
+
+def check_taxonomy_terms(item: Item, taxonomy: Taxonomy, findings: Findings) -> None:
+    for loc, vocabulary, slug in _taxonomy_references(item.meta, ()):
+        terms = getattr(taxonomy, vocabulary)
+        if slug not in terms:
+            findings.error(item.rel, item.doc.line_of(loc), field_name(loc),
+                           f'"{slug}" is not one of the {vocabulary} in {TAXONOMY}{did_you_mean(slug, list(terms))}'
+                           f"{'' if did_you_mean(slug, list(terms)) else ' (add it there first if it is new)'}")
+
+
+def _taxonomy_references(model: Strict, loc: FieldPath):
+    for name, vocabulary in type(model).taxonomy_fields.items():
+        value = getattr(model, name)
+        if isinstance(value, list):
+            yield from ((loc + (name, index), vocabulary, slug) for index, slug in enumerate(value))
+        elif value is not None:
+            yield loc + (name,), vocabulary, value
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        children = value if isinstance(value, list) else [value]
+        for index, child in enumerate(children):
+            if isinstance(child, Strict):
+                child_loc = loc + ((name, index) if isinstance(value, list) else (name,))
+                yield from _taxonomy_references(child, child_loc)
+
+
+def check_unique_urls(items: list[Item], findings: Findings) -> None:
+    owners: dict[str, list[Item]] = {}
+    for item in items:
+        owners.setdefault(item.url, []).append(item)
+    for url, same in owners.items():
+        if url in RESERVED_URLS and all(isinstance(i.meta, Page) for i in same):
+            for item in same:
+                findings.error(item.rel, 1, "file", f"this page would publish at /{url}, which {RESERVED_URLS[url]} "
+                               "uses; rename or move the file")
+        if len(same) > 1:
+            for item in same:
+                others = ", ".join(o.rel for o in same if o is not item)
+                findings.error(item.rel, 1, "file",
+                               f"this publishes at /{url}, the same address as {others}; rename one of them")
+
+
+def check_toolkit(item: Item, today, findings: Findings) -> None:
+    meta: Toolkit = item.meta  # type: ignore[assignment]
+    folder = item.source.path.parent.resolve()
+    for index, download in enumerate(meta.downloads):
+        loc = ("downloads", index, "file")
+        line = item.doc.line_of(loc)
+        target = (folder / download.file).resolve()
+        if PurePosixPath(download.file).is_absolute() or not target.is_relative_to(folder):
+            findings.error(item.rel, line, field_name(loc),
+                           f'"{download.file}" is outside the toolkit folder; put the file in '
+                           f"toolkits/{item.slug}/ and give just its name")
+        elif not target.is_file():
+            present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md")
+            findings.error(item.rel, line, field_name(loc),
+                           f'the file "{download.file}" is not in toolkits/{item.slug}/'
+                           f"{did_you_mean(download.file, present)}"
+                           f"{'' if did_you_mean(download.file, present) else '; add the file or correct its name'}")
+    for index, opportunity in enumerate(meta.opportunities):
+        if opportunity.closes < today:
+            loc = ("opportunities", index, "closes")
+            findings.warning(item.rel, item.doc.line_of(loc), field_name(loc),
+                             f"this opportunity closed on {dates.long_date(opportunity.closes)} and is no longer "
+                             "shown; remove it or give its new closing date")
+    if meta.review_due < today:
+        findings.warning(item.rel, item.doc.line_of(("review_due",)), "review_due",
+                         f"the review was due on {dates.long_date(meta.review_due)}; review the toolkit, then "
+                         "update last_reviewed and review_due")
+
+
+def check_placeholders(doc: Document, findings: Findings) -> None:
+    """Text left over from `publisher new` must not reach readers."""
+    for loc, line in doc.lines.items():
+        value: Any = doc.data
+        for part in loc:
+            value = value[part] if isinstance(value, (dict, list)) else None
+        if isinstance(value, str) and value.startswith(PLACEHOLDER):
+            findings.error(doc.rel, line, field_name(loc), "still holds the placeholder from 'publisher new'; "
+                           "replace it with the real value")
+    for offset, text in enumerate(doc.body.split("\n")):
+        if text.strip().startswith(PLACEHOLDER):
+            findings.error(doc.rel, doc.body_line + offset, "body", "still holds placeholder text from "
+                           "'publisher new'; write the real text")
+
+
+def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Findings]:
+    """Load and validate every source. Returns the site (None if unusable) and all findings."""
+    findings = Findings()
+    now = now or dates.now()
+    taxonomy = load_taxonomy(root, findings)
+    items: list[Item] = []
+    for source in find_sources(root):
+        doc = load_document(source.path, source.rel, findings)
+        if doc is None:
+            continue
+        check_placeholders(doc, findings)
+        meta = validate_model(doc, source.model, findings)
+        if meta is None:
+            continue
+        item = build_item(source, doc, meta, now, findings)
+        if item is not None:
+            items.append(item)
+    check_unique_urls(items, findings)
+    for item in items:
+        if taxonomy is not None:
+            check_taxonomy_terms(item, taxonomy, findings)
+        if isinstance(item.meta, Toolkit):
+            check_toolkit(item, now.date(), findings)
+    if taxonomy is None:
+        return None, findings
+    site = Site(root=root, taxonomy=taxonomy, now=now, items=items)
+    bodycheck.check_bodies(site, findings)
+    return site, findings
