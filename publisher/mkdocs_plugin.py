@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -18,19 +17,15 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from publisher.findings import ContentError, Findings
-from publisher.render import OutputPage, Renderer
+from publisher.feeds import FeedWriter
+from publisher.findings import Findings
+from publisher.render import OutputPage, Renderer, base_path
 from publisher.site import Site
 from publisher.sources import TAXONOMY, asset_url
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 THEME_DIR = Path(__file__).parent / "theme"
 MANIFEST = "manifest.json"
-
-
-def base_path(site_url: str | None) -> str:
-    path = urlsplit(site_url or "/").path or "/"
-    return path if path.endswith("/") else path + "/"
 
 
 def findings_message(findings: Findings) -> str:
@@ -41,6 +36,7 @@ def findings_message(findings: Findings) -> str:
 class PublisherPlugin(BasePlugin):
     def __init__(self) -> None:
         self.site: Site | None = None
+        self.renderer: Renderer | None = None
         self.pages: dict[str, OutputPage] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -59,8 +55,8 @@ class PublisherPlugin(BasePlugin):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
-        renderer = Renderer(self.site, base_path(config.site_url))
-        self.pages = {page.src_uri: page for page in renderer.pages()}
+        self.renderer = Renderer(self.site, config.site_url or "http://localhost/")
+        self.pages = {page.src_uri: page for page in self.renderer.pages()}
         kept = [f for f in files if not f.src_uri.endswith(".md") and f.src_uri != TAXONOMY.removeprefix("content/")]
         in_nav = self._nav_uris(config)
         # Only the hand-ordered nav pages count as "in nav"; the rest are reached through listings.
@@ -117,12 +113,21 @@ class PublisherPlugin(BasePlugin):
         return context
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        assert self.renderer is not None
+        site_dir = Path(config.site_dir)
+        writer = FeedWriter(self.renderer, config.site_name, config.site_description or config.site_name)
+        feeds = writer.files()
+        for feed in feeds:
+            (site_dir / feed.path).parent.mkdir(parents=True, exist_ok=True)
+            (site_dir / feed.path).write_bytes(feed.content)
+        root = base_path(config.site_url)
         manifest = {
-            "pages": [{"url": base_path(config.site_url) + page.url, "kind": page.kind,
+            "pages": [{"url": root + page.url, "kind": page.kind,
                        "source": page.item.rel if page.item else None, "title": page.title}
                       for page in sorted(self.pages.values(), key=lambda p: p.url)],
+            "feeds": sorted(root + feed.path for feed in feeds),
         }
-        target = Path(config.site_dir) / MANIFEST
+        target = site_dir / MANIFEST
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def on_serve(self, server, config: MkDocsConfig, builder):

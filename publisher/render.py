@@ -9,6 +9,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from urllib.parse import urljoin, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -19,6 +20,7 @@ from publisher.models import Toolkit
 from publisher.site import Item, Site
 
 PER_PAGE = 20
+SUBSCRIBE_URL = "subscribe/"
 HOME_LATEST = 6
 
 
@@ -81,19 +83,28 @@ def topic_feeds(site: Site, slug: str) -> list[Feed]:
     return [Feed(f"{label} (RSS)", f"topics/{slug}/feed.xml"), Feed(f"{label} (Atom)", f"topics/{slug}/atom.xml", "atom")]
 
 
+def base_path(site_url: str | None) -> str:
+    path = urlsplit(site_url or "/").path or "/"
+    return path if path.endswith("/") else path + "/"
+
+
 class Renderer:
-    def __init__(self, site: Site, base_path: str = "/") -> None:
+    def __init__(self, site: Site, site_url: str = "http://localhost/") -> None:
         self.site = site
-        self.base_path = base_path
-        self.converter = Converter(LinkResolver(site.root, site.items), base_path)
+        self.site_url = site_url
+        self.base_path = base_path(site_url)
+        self.converter = Converter(LinkResolver(site.root, site.items), self.base_path)
         self.env = Environment(loader=PackageLoader("publisher", "templates"), autoescape=select_autoescape(),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self.env.globals.update(url=self.url, long_date=dates.long_date, label=site.taxonomy.label,
+        self.env.globals.update(url=self.url, absolute=self.absolute, long_date=dates.long_date, label=site.taxonomy.label,
                                 taxonomy=site.taxonomy, file_size=file_size)
         self.bulletins = site.bulletins
 
     def url(self, path: str) -> str:
         return self.base_path + path
+
+    def absolute(self, path: str) -> str:
+        return urljoin(self.site_url, self.url(path))
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -205,8 +216,14 @@ class Renderer:
         html = self._render("entry.html", item=item, meta=item.meta, body=converted.html)
         return OutputPage(item.url, item.title, html, "entry", item.meta.summary, converted.toc, site_feeds(), item)
 
+    def all_feeds(self) -> list[Feed]:
+        topics = {slug for item in self.bulletins for slug in item.meta.topics}
+        return site_feeds() + [feed for slug in self.site.taxonomy.topics if slug in topics
+                               for feed in topic_feeds(self.site, slug)]
+
     def page(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)
-        html = self._render("page.html", item=item, body=converted.html)
+        catalogue = self.all_feeds() if item.url == SUBSCRIBE_URL else []
+        html = self._render("page.html", item=item, body=converted.html, catalogue=catalogue)
         return OutputPage(item.url, item.title, html, "page", item.meta.summary or "", converted.toc,
                           site_feeds(), item)

@@ -1,0 +1,101 @@
+"""RSS 2.0 and Atom feeds, site-wide and per topic, built with feedgen from the already-converted bodies.
+
+Dates come from the content, never the clock, so feeds are reproducible and RSS-to-email tools send on the
+right day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+from feedgen.feed import FeedGenerator
+
+from publisher.models import Bulletin
+from publisher.render import Renderer, site_feeds, topic_feeds
+from publisher.site import Item
+
+FEED_LENGTH = 50
+URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+@dataclass
+class FeedFile:
+    path: str  # site-relative, e.g. "topics/mental-health/feed.xml"
+    content: bytes
+
+
+def absolute_urls(html: str, page_url: str) -> str:
+    """Feed readers have no base URL, so every link and image in feed content must be absolute."""
+    return URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(page_url, m.group(2))}"', html)
+
+
+def updated(meta: Bulletin) -> datetime:
+    return max([meta.date] + [change.date for change in meta.changes])
+
+
+class FeedWriter:
+    def __init__(self, renderer: Renderer, site_name: str, description: str) -> None:
+        self.renderer = renderer
+        self.absolute = renderer.absolute
+        self.site_name = site_name
+        self.description = description
+
+    def files(self) -> list[FeedFile]:
+        bulletins = self.renderer.bulletins
+        rss, atom = site_feeds()
+        files = self._pair(bulletins, "", rss.url, atom.url, self.site_name, self.description)
+        taxonomy = self.renderer.site.taxonomy
+        for slug, term in taxonomy.topics.items():
+            tagged = [item for item in bulletins if slug in item.meta.topics]
+            if tagged:
+                rss, atom = topic_feeds(self.renderer.site, slug)
+                files += self._pair(tagged, f"topics/{slug}/", rss.url, atom.url,
+                                    f"{term.label}: {self.site_name}", term.description)
+        return files
+
+    def _pair(self, items: list[Item], page: str, rss_path: str, atom_path: str, title: str,
+              description: str) -> list[FeedFile]:
+        latest = items[:FEED_LENGTH]
+        return [FeedFile(rss_path, self._generator(latest, page, rss_path, title, description).rss_str(pretty=True)),
+                FeedFile(atom_path, self._generator(latest, page, atom_path, title, description).atom_str(pretty=True))]
+
+    def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str) -> FeedGenerator:
+        feed = FeedGenerator()
+        feed.id(self.absolute(self_path))
+        feed.title(title)
+        feed.description(description)
+        feed.language("en-GB")
+        # feedgen takes the RSS <link> from the last link added, so the page link goes last.
+        feed.link(href=self.absolute(self_path), rel="self")
+        feed.link(href=self.absolute(page), rel="alternate")
+        feed.generator("publisher")
+        if items:
+            newest = max(updated(item.meta) for item in items)
+            feed.updated(newest)
+            feed.lastBuildDate(newest)
+        # feedgen prepends entries, so add oldest first to keep newest first in the file.
+        for item in reversed(items):
+            self._entry(feed, item)
+        return feed
+
+    def _entry(self, feed: FeedGenerator, item: Item) -> None:
+        meta: Bulletin = item.meta  # type: ignore[assignment]
+        link = self.absolute(item.url)
+        entry = feed.add_entry()
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.title(meta.title)
+        entry.link(href=link, rel="alternate")
+        entry.description(meta.summary, isSummary=True)
+        entry.content(absolute_urls(self.renderer.body(item), link), type="html")
+        entry.published(meta.date)
+        entry.pubDate(meta.date)
+        entry.updated(updated(meta))
+        for slug in meta.topics:
+            entry.category(term=slug, label=self.renderer.site.taxonomy.label("topics", slug),
+                           scheme=self.absolute("topics/"))
+        if meta.author:
+            entry.author(name=meta.author)
