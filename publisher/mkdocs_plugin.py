@@ -19,6 +19,7 @@ from mkdocs.structure.toc import get_toc
 
 from publisher.feeds import FeedWriter
 from publisher.findings import Findings
+from publisher.search import SearchIndexFailed, build_index
 from publisher.render import OutputPage, Renderer, base_path
 from publisher.site import Site
 from publisher.sources import TAXONOMY, asset_url
@@ -129,6 +130,10 @@ class PublisherPlugin(BasePlugin):
         }
         target = site_dir / MANIFEST
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        try:
+            build_index(site_dir)
+        except SearchIndexFailed as exc:
+            raise PluginError(str(exc)) from None
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent

@@ -17,9 +17,20 @@ from publisher import dates
 from publisher.convert import Converter
 from publisher.links import LinkResolver
 from publisher.models import Toolkit
+from publisher.search import SEARCH_URL, searchable
 from publisher.site import Item, Site
 
 PER_PAGE = 20
+# URL parameter -> (taxonomy vocabulary, legend) and -> DirectoryEntry field, in the order readers see them.
+DIRECTORY_FILTERS = {
+    "region": ("regions", "Region"),
+    "topic": ("topics", "Topic"),
+    "approach": ("approaches", "Approach"),
+    "audience": ("audiences", "Who it reaches"),
+    "evidence": ("evidence", "Evidence"),
+}
+DIRECTORY_FIELDS = {"region": "region", "topic": "topics", "approach": "approaches", "audience": "audiences",
+                    "evidence": "evidence"}
 SUBSCRIBE_URL = "subscribe/"
 HOME_LATEST = 6
 
@@ -122,7 +133,13 @@ class Renderer:
         pages.append(self.directory_index())
         pages += [self.entry(item) for item in self.site.entries]
         pages += [self.page(item) for item in self.site.pages if item.url != ""]
+        pages.append(self.search_page())
         return pages
+
+    def search_page(self) -> OutputPage:
+        years = sorted({item.meta.date.year for item in self.bulletins}, reverse=True)
+        return OutputPage(SEARCH_URL, "Search", self._render("search.html", years=years), "search",
+                          "Search bulletins, toolkits, the directory and pages.", feeds=site_feeds())
 
     def home(self) -> OutputPage:
         intro = next((item for item in self.site.pages if item.url == ""), None)
@@ -139,6 +156,7 @@ class Renderer:
         converted = self.converter.convert(item)
         html = self._render("bulletin.html", item=item, meta=item.meta, body=converted.html,
                             newer=newer, older=older, feeds=feeds)
+        html = searchable(html, item, self.site)
         return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
                           site_feeds() + feeds, item)
 
@@ -202,18 +220,33 @@ class Renderer:
         today = self.site.now.date()
         opportunities = sorted((o for o in meta.opportunities if o.closes >= today), key=lambda o: o.closes)
         converted = self.converter.convert(item)
-        html = self._render("toolkit.html", item=item, meta=meta, body=converted.html, downloads=downloads,
-                            opportunities=opportunities)
+        html = searchable(self._render("toolkit.html", item=item, meta=meta, body=converted.html,
+                                       downloads=downloads, opportunities=opportunities), item, self.site)
         return OutputPage(item.url, item.title, html, "toolkit", meta.summary, converted.toc, site_feeds(), item)
 
+    def directory_filters(self) -> list[tuple[str, str, list[tuple[str, str, int]]]]:
+        """(group, legend, [(slug, label, count)]) for every filter group, only options that have entries."""
+        groups = []
+        for name, (vocabulary, legend) in DIRECTORY_FILTERS.items():
+            counts: dict[str, int] = defaultdict(int)
+            for item in self.site.entries:
+                value = getattr(item.meta, DIRECTORY_FIELDS[name])
+                for slug in value if isinstance(value, list) else [value]:
+                    counts[slug] += 1
+            terms = getattr(self.site.taxonomy, vocabulary)
+            options = [(slug, terms[slug].label, counts[slug]) for slug in terms if counts[slug]]
+            groups.append((name, legend, options))
+        return groups
+
     def directory_index(self) -> OutputPage:
-        html = self._render("directory.html", entries=self.site.entries)
+        html = self._render("directory.html", entries=self.site.entries, filters=self.directory_filters(),
+                            fields=DIRECTORY_FIELDS)
         return OutputPage("directory/", "Best-practice directory", html, "listing",
                           "Widening participation initiatives that others can learn from.", feeds=site_feeds())
 
     def entry(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)
-        html = self._render("entry.html", item=item, meta=item.meta, body=converted.html)
+        html = searchable(self._render("entry.html", item=item, meta=item.meta, body=converted.html), item, self.site)
         return OutputPage(item.url, item.title, html, "entry", item.meta.summary, converted.toc, site_feeds(), item)
 
     def all_feeds(self) -> list[Feed]:
@@ -224,6 +257,7 @@ class Renderer:
     def page(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)
         catalogue = self.all_feeds() if item.url == SUBSCRIBE_URL else []
-        html = self._render("page.html", item=item, body=converted.html, catalogue=catalogue)
+        html = searchable(self._render("page.html", item=item, body=converted.html, catalogue=catalogue),
+                          item, self.site)
         return OutputPage(item.url, item.title, html, "page", item.meta.summary or "", converted.toc,
                           site_feeds(), item)

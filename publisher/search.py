@@ -1,0 +1,101 @@
+"""What Pagefind indexes: content pages only, with their type, topics and year as filters.
+
+Listings are left out (they would repeat every bulletin's summary), and so are headers, navigation and footers:
+Pagefind reads only elements marked `data-pagefind-body`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import subprocess
+import sys
+from html import escape
+from pathlib import Path
+
+import cbor2
+
+from publisher.models import Bulletin, DirectoryEntry, Page, Toolkit
+from publisher.site import Item, Site
+
+TYPE_LABELS = {Bulletin: "Bulletin", Toolkit: "Toolkit", DirectoryEntry: "Directory entry", Page: "Page"}
+SEARCH_URL = "search/"
+PAGEFIND_SIGNATURE = b"pagefind_dcd"
+
+
+class SearchIndexFailed(Exception):
+    pass
+
+
+def _attribute(kind: str, name: str, value: str) -> str:
+    return f'<span data-pagefind-{kind}="{name}[data-value]" data-value="{escape(value)}"></span>'
+
+
+def index_fields(item: Item, site: Site) -> str:
+    """Hidden Pagefind filter and metadata markers for one content page."""
+    meta = item.meta
+    fields = [_attribute("filter", "type", TYPE_LABELS[type(meta)]), _attribute("meta", "type", TYPE_LABELS[type(meta)])]
+    summary = getattr(meta, "summary", None)
+    if summary:
+        fields.append(_attribute("meta", "summary", summary))
+    if isinstance(meta, Bulletin):
+        fields.append(_attribute("filter", "year", str(meta.date.year)))
+        fields.append(_attribute("meta", "date", f"{meta.date.day} {meta.date:%B %Y}"))
+        fields.append(_attribute("sort", "date", meta.date.isoformat()))
+    for slug in getattr(meta, "topics", []):
+        fields.append(_attribute("filter", "topic", site.taxonomy.label("topics", slug)))
+    return "".join(fields)
+
+
+def searchable(html: str, item: Item, site: Site) -> str:
+    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>'
+
+
+def build_index(site_dir: Path) -> None:
+    """Run Pagefind over the built HTML; it writes its chunked index to site_dir/pagefind/."""
+    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SearchIndexFailed(f"Pagefind could not index the site: {result.stderr.strip() or result.stdout.strip()}")
+    stabilise_index(site_dir / "pagefind")
+
+
+def _read_pagefind(path: Path) -> object:
+    raw = gzip.decompress(path.read_bytes())
+    if not raw.startswith(PAGEFIND_SIGNATURE):
+        raise SearchIndexFailed(f"{path.name} is not in the Pagefind format this publisher knows")
+    return cbor2.loads(raw[len(PAGEFIND_SIGNATURE):])
+
+
+def _write_pagefind(folder: Path, prefix: str, stem: str, suffix: str, value: object, digits: int) -> str:
+    """Write a Pagefind file named after its content, as Pagefind does, and return the new hash."""
+    raw = PAGEFIND_SIGNATURE + cbor2.dumps(value)
+    digest = f"{prefix}_{hashlib.sha256(raw).hexdigest()[:digits]}"
+    (folder / f"{stem}{digest}{suffix}").write_bytes(gzip.compress(raw, mtime=0))
+    return digest
+
+
+def stabilise_index(bundle: Path) -> None:
+    """Sort Pagefind's filter indexes so identical sites give identical files.
+
+    Pagefind writes filter values and the filter list in hash-map order, which changes from run to run
+    (Pagefind issue #638: fragments were made stable in 1.3, filter and meta files were not).
+    """
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, details in entry["languages"].items():
+        meta_path = bundle / f"pagefind.{details['hash']}.pf_meta"
+        meta = _read_pagefind(meta_path)
+        renamed = []
+        for name, old_hash in sorted(meta[3]):
+            filter_path = bundle / "filter" / f"{old_hash}.pf_filter"
+            filter_name, values = _read_pagefind(filter_path)
+            filter_path.unlink()
+            new_hash = _write_pagefind(bundle / "filter", language, "", ".pf_filter",
+                                       [filter_name, sorted(values)], 7)
+            renamed.append([name, new_hash])
+        meta[3] = renamed
+        meta_path.unlink()
+        details["hash"] = _write_pagefind(bundle, language, "pagefind.", ".pf_meta", meta, 10)
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
