@@ -44,11 +44,14 @@ def main() -> None:
 @config_option
 @click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
               help="github prints GitHub Actions annotations.")
-def check(config_file: str | None, output_format: str) -> None:
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check(config_file: str | None, output_format: str, strict: bool) -> None:
     """Check every source without building. Exit 1 if there are errors."""
     from publisher.validate import load_site
 
     _site, findings = load_site(site_root(config_file))
+    if strict:
+        findings = findings.strict()
     print_findings(findings, output_format)
     sys.exit(1 if findings.has_errors() else 0)
 

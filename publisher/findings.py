@@ -40,6 +40,12 @@ class Findings:
     def warning(self, path: str, line: int, field: str, message: str) -> None:
         self._items.append(Finding(path, max(line, 1), Severity.WARNING, field, message))
 
+    def strict(self) -> "Findings":
+        """Every warning becomes an error, for `publisher check --strict`."""
+        hardened = Findings()
+        hardened._items = [Finding(f.path, f.line, Severity.ERROR, f.field, f.message) for f in self._items]
+        return hardened
+
     def extend(self, other: "Findings") -> None:
         self._items.extend(other._items)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from publisher import bodycheck, dates
+from publisher import bodycheck, dates, style
 from publisher.findings import Findings
 from publisher.load import Document, FieldPath, load_document, load_yaml_file
 from publisher.scaffold import PLACEHOLDER
@@ -263,4 +263,5 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
         return None, findings
     site = Site(root=root, taxonomy=taxonomy, now=now, items=items)
     bodycheck.check_bodies(site, findings)
+    style.check_style(site, findings)
     return site, findings
