@@ -52,6 +52,35 @@ nav:
 """
 
 
+TOOLKIT_HEAD = """\
+---
+title: Dental toolkit
+summary: Hosting work experience in a dental practice.
+setting: dental
+audience: Practice managers
+last_reviewed: 2026-06-01
+review_due: 2027-06-01
+downloads:
+  - title: Application form
+    file: application-form.docx
+    kind: form
+    summary: The form a student fills in.
+"""
+
+
+def toolkit(tail: str, body: str = "## Before the placement\n\nPlan ahead.\n") -> str:
+    """A dental toolkit with one download; `tail` adds front-matter lines after it."""
+    return f"{TOOLKIT_HEAD}{tail}---\n\n{body}"
+
+
+def build(root: Path, files: dict[str, str | bytes]) -> Path:
+    """Write a site with `files` and build it into root/out."""
+    make_site(root, files)
+    result = run_publisher("build", "--site-dir", str(root / "out"), cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root / "out"
+
+
 def taxonomy_text() -> str:
     topics = "\n".join(f"  {slug}: {{label: {slug.replace('-', ' ').capitalize()}, description: About {slug}.}}"
                        for slug in TOPICS)

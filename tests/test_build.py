@@ -10,25 +10,13 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from sitekit import bulletin, make_site, run_publisher
+from sitekit import build, bulletin, make_site, run_publisher, toolkit
 
 DRAFT_TOKEN = "zebradraftquokka"
 SCHEDULED_TOKEN = "pangolinscheduledyak"
 DOCX = b"PK\x03\x04" + b"0" * 3000
 
-TOOLKIT = """\
----
-title: Dental toolkit
-summary: Hosting work experience in a dental practice.
-setting: dental
-audience: Practice managers
-last_reviewed: 2026-06-01
-review_due: 2027-06-01
-downloads:
-  - title: Application form
-    file: application-form.docx
-    kind: form
-    summary: The form a student fills in.
+TOOLKIT = toolkit("""\
 opportunities:
   - title: Open summer placements
     provider: A practice
@@ -40,12 +28,7 @@ opportunities:
     region: london
     url: https://example.org/closed
     closes: 2026-03-01
----
-
-## Before the placement
-
-Read the [key messages](../../bulletins/2022-02-02-key-messages.md).
-"""
+""", body="## Before the placement\n\nRead the [key messages](../../bulletins/2022-02-02-key-messages.md).\n")
 
 ENTRY = """\
 ---
@@ -88,10 +71,7 @@ def fixture_files() -> dict[str, str | bytes]:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = make_site(tmp_path_factory.mktemp("site"), fixture_files())
-    result = run_publisher("build", "--site-dir", str(root / "out"), cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "out"
+    return build(tmp_path_factory.mktemp("site"), fixture_files())
 
 
 def page(site: Path, url: str):

@@ -10,22 +10,10 @@ import pytest
 
 from publisher.dates import LONDON
 from publisher.validate import load_site
-from sitekit import bulletin, make_site, run_publisher
+from sitekit import bulletin, make_site, run_publisher, toolkit
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=LONDON)
-GOOD_TOOLKIT = """\
----
-title: Dental toolkit
-summary: Hosting work experience in a dental practice.
-setting: dental
-audience: Practice managers
-last_reviewed: 2026-06-01
-review_due: 2027-06-01
-downloads:
-  - title: Application form
-    file: application-form.docx
-    kind: form
-    summary: The form a student fills in.
+GOOD_TOOLKIT = toolkit("""\
 links:
   - title: Dental careers
     url: https://www.healthcareers.nhs.uk/
@@ -35,12 +23,7 @@ opportunities:
     region: london
     url: https://example.org/apply
     closes: 2027-03-01
----
-
-## Before the placement
-
-Plan ahead.
-"""
+""")
 
 
 def findings_for(tmp_path: Path, files: dict[str, str | bytes], taxonomy: bool = True) -> list[str]:

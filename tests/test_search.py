@@ -13,7 +13,7 @@ import pytest
 import yaml
 from lxml import html as lxml_html
 
-from sitekit import ROOT, make_site, run_publisher
+from sitekit import ROOT, build
 from test_build import DRAFT_TOKEN, SCHEDULED_TOKEN, fixture_files
 
 SIGNATURE = b"pagefind_dcd"
@@ -21,10 +21,7 @@ SIGNATURE = b"pagefind_dcd"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    root = make_site(tmp_path_factory.mktemp("search"), fixture_files())
-    result = run_publisher("build", "--site-dir", str(root / "out"), cwd=root)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return root / "out"
+    return build(tmp_path_factory.mktemp("search"), fixture_files())
 
 
 def fragments(site: Path) -> dict[str, dict]:
