@@ -39,6 +39,10 @@ class PublisherPlugin(BasePlugin):
         self.site: Site | None = None
         self.renderer: Renderer | None = None
         self.pages: dict[str, OutputPage] = {}
+        self.previewing = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.previewing = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         from publisher.validate import load_site
@@ -57,7 +61,13 @@ class PublisherPlugin(BasePlugin):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/")
-        self.pages = {page.src_uri: page for page in self.renderer.pages()}
+        pages = self.renderer.pages()
+        if self.previewing:
+            previews = self.renderer.previews()
+            for preview in previews:
+                log.info(f"Previewing {preview.item.state} bulletin {preview.item.rel} at /{preview.url}")
+            pages += previews
+        self.pages = {page.src_uri: page for page in pages}
         kept = [f for f in files if not f.src_uri.endswith(".md") and f.src_uri != TAXONOMY.removeprefix("content/")]
         in_nav = self._nav_uris(config)
         # Only the hand-ordered nav pages count as "in nav"; the rest are reached through listings.

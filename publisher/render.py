@@ -136,6 +136,18 @@ class Renderer:
         pages.append(self.search_page())
         return pages
 
+    def previews(self) -> list[OutputPage]:
+        """Draft and scheduled bulletins, marked as such, for `mkdocs serve` only: never in a built site."""
+        previews = []
+        for item in self.site.unpublished:
+            converted = self.converter.convert(item)
+            html = self._render("bulletin.html", item=item, meta=item.meta, body=converted.html,
+                                newer=None, older=None, feeds=[])
+            banner = self._render("preview_banner.html", item=item)
+            previews.append(OutputPage(item.url, f"[{item.state.upper()}] {item.title}", banner + html, "preview",
+                                       item.meta.summary, converted.toc, [], item))
+        return previews
+
     def search_page(self) -> OutputPage:
         years = sorted({item.meta.date.year for item in self.bulletins}, reverse=True)
         return OutputPage(SEARCH_URL, "Search", self._render("search.html", years=years), "search",

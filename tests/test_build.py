@@ -209,3 +209,34 @@ def test_mkdocs_build_refuses_bad_content(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=root, capture_output=True, text=True)
     assert result.returncode != 0
     assert 'bulletins/2022-02-02-a.md:5: error: topics[0]: "nope" is not one of the topics' in result.stderr
+
+
+def test_serve_previews_drafts_clearly_marked(built, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--no-livereload", "-a", f"127.0.0.1:{port}"],
+                              cwd=built.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/bulletins/2022/03/01/secret/") as response:
+                    preview = lxml_html.fromstring(response.read())
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        assert "Draft: this preview is not on the published site." in preview.cssselect(".pub-preview-banner")[0].text_content()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/bulletins/") as response:
+            assert DRAFT_TOKEN not in response.read().decode()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
