@@ -55,7 +55,6 @@ class PublisherPlugin(BasePlugin):
             raise PluginError(findings_message(findings))
         self.site = site
         config.theme.dirs.insert(0, str(THEME_DIR))
-        config.setdefault("extra", {})
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -54,7 +55,7 @@ class Site:
     def _of(self, model: type[Strict]) -> list[Item]:
         return [item for item in self.items if isinstance(item.meta, model)]
 
-    @property
+    @cached_property
     def bulletins(self) -> list[Item]:
         """Published bulletins, newest first (ties broken by URL so order is stable)."""
         published = [item for item in self._of(Bulletin) if item.published]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from publisher import bodycheck, dates, style
 from publisher.findings import Findings
 from publisher.load import Document, FieldPath, load_document, load_yaml_file
-from publisher.scaffold import PLACEHOLDER
+from publisher.scaffold import PLACEHOLDER, slugify
 from publisher.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
 )
@@ -44,8 +44,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> 
         return f"this field is required; add a line '{leaf}: ...'"
     if kind == "extra_forbidden":
         known = _fields_at(model, loc[:-1])
-        return f'"{leaf}" is not a field here{did_you_mean(leaf, known)}' + (
-            "" if did_you_mean(leaf, known) else f"; the fields are: {', '.join(known)}")
+        hint = did_you_mean(leaf, known) or f"; the fields are: {', '.join(known)}"
+        return f'"{leaf}" is not a field here{hint}'
     if kind in ("string_type", "int_type", "int_parsing") and isinstance(value, bool):
         return (f"YAML read this as the yes/no value {str(value).lower()}, not text; put the value in quotes, "
                 f'e.g. {leaf}: "No"')
@@ -134,7 +134,7 @@ def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime,
     if not match:
         findings.error(source.rel, 1, "file name",
                        f'"{name}" does not follow the pattern YYYY-MM-DD-short-title.md, lower case words joined by '
-                       f"hyphens, e.g. {meta.date.date().isoformat()}-{_slugify(meta.title)}.md; rename the file")
+                       f"hyphens, e.g. {meta.date.date().isoformat()}-{slugify(meta.title)}.md; rename the file")
         return None
     if match["date"] != meta.date.date().isoformat():
         findings.warning(source.rel, doc.line_of(("date",)), "date",
@@ -145,19 +145,13 @@ def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime,
     return Item(source, doc, meta, url, match["slug"], bulletin_state(meta, now))
 
 
-def _slugify(text: str) -> str:
-    import re
-
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "title"
-
-
 def check_taxonomy_terms(item: Item, taxonomy: Taxonomy, findings: Findings) -> None:
     for loc, vocabulary, slug in _taxonomy_references(item.meta, ()):
         terms = getattr(taxonomy, vocabulary)
         if slug not in terms:
+            hint = did_you_mean(slug, list(terms)) or " (add it there first if it is new)"
             findings.error(item.rel, item.doc.line_of(loc), field_name(loc),
-                           f'"{slug}" is not one of the {vocabulary} in {TAXONOMY}{did_you_mean(slug, list(terms))}'
-                           f"{'' if did_you_mean(slug, list(terms)) else ' (add it there first if it is new)'}")
+                           f'"{slug}" is not one of the {vocabulary} in {TAXONOMY}{hint}')
 
 
 def _taxonomy_references(model: Strict, loc: FieldPath):
@@ -205,10 +199,9 @@ def check_toolkit(item: Item, today, findings: Findings) -> None:
                            f"toolkits/{item.slug}/ and give just its name")
         elif not target.is_file():
             present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md")
+            hint = did_you_mean(download.file, present) or "; add the file or correct its name"
             findings.error(item.rel, line, field_name(loc),
-                           f'the file "{download.file}" is not in toolkits/{item.slug}/'
-                           f"{did_you_mean(download.file, present)}"
-                           f"{'' if did_you_mean(download.file, present) else '; add the file or correct its name'}")
+                           f'the file "{download.file}" is not in toolkits/{item.slug}/{hint}')
     for index, opportunity in enumerate(meta.opportunities):
         if opportunity.closes < today:
             loc = ("opportunities", index, "closes")
