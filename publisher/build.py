@@ -11,7 +11,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import MkDocsException
 
-from publisher.findings import ContentError
+from publisher.findings import ContentError, Findings
+from publisher.mkdocs_plugin import PublisherPlugin
+from publisher.site import Site
 from publisher.validate import load_site
 
 
@@ -19,26 +21,30 @@ class BuildFailed(Exception):
     pass
 
 
-def build_site(config_file: Path, site_dir: Path | None = None) -> Path:
+def build_site(config_file: Path, site_dir: Path | None = None) -> tuple[Path, Findings]:
+    """Build into a staging folder beside the target; content errors raise ContentError, leaving the target."""
     root = config_file.resolve().parent
-    _site, findings = load_site(root)
-    if findings.has_errors():
+    site, findings = load_site(root)
+    if site is None or findings.has_errors():
         raise ContentError(findings)
     target = (site_dir or root / "site").resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        _mkdocs(config_file, staging)
+        _mkdocs(config_file, staging, site)
         _swap(staging, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return target, findings
 
 
-def _mkdocs(config_file: Path, staging: Path) -> None:
+def _mkdocs(config_file: Path, staging: Path, site: Site) -> None:
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         config = load_config(str(config_file), site_dir=str(staging))
+        plugin = config.plugins.get("publisher")
+        if isinstance(plugin, PublisherPlugin):
+            plugin.validated = site  # already loaded and checked above; don't do it twice
         config.plugins.on_startup(command="build", dirty=False)
         try:
             mkdocs_build(config)

@@ -66,7 +66,7 @@ def build(config_file: str | None, site_dir: str | None) -> None:
 
     root = site_root(config_file)
     try:
-        target = build_site(root / "mkdocs.yml", Path(site_dir) if site_dir else None)
+        target, findings = build_site(root / "mkdocs.yml", Path(site_dir) if site_dir else None)
     except ContentError as exc:
         print_findings(exc.findings, "text")
         click.echo("The build stopped; the previous site was left as it was.", err=True)
@@ -75,6 +75,8 @@ def build(config_file: str | None, site_dir: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         click.echo("The build stopped; the previous site was left as it was.", err=True)
         sys.exit(1)
+    for warning in findings.warnings:
+        click.echo(warning.as_text(), err=True)
     click.echo(f"Built the site in {target}")
 
 

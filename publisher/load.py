@@ -17,13 +17,17 @@ FieldPath = tuple[str | int, ...]
 FENCE = "---"
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser is several times faster than PyYAML's; both keep marks for line numbers.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text so we can explain bad dates ourselves."""
 
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 
 

@@ -40,22 +40,30 @@ class PublisherPlugin(BasePlugin):
         self.renderer: Renderer | None = None
         self.pages: dict[str, OutputPage] = {}
         self.previewing = False
+        # `publisher build` validates before MkDocs starts and hands the result over here.
+        self.validated: Site | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.previewing = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        if self.validated is not None:
+            self.site = self.validated
+        else:
+            self.site = self._load(Path(config.config_file_path).resolve().parent)
+        config.theme.dirs.insert(0, str(THEME_DIR))
+        return config
+
+    @staticmethod
+    def _load(root: Path) -> Site:
         from publisher.validate import load_site
 
-        root = Path(config.config_file_path).resolve().parent
         site, findings = load_site(root)
         for warning in findings.warnings:
             log.warning(warning.as_text())
         if site is None or findings.has_errors():
             raise PluginError(findings_message(findings))
-        self.site = site
-        config.theme.dirs.insert(0, str(THEME_DIR))
-        return config
+        return site
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
