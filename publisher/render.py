@@ -156,7 +156,7 @@ class Renderer:
     def home(self) -> OutputPage:
         intro = next((item for item in self.site.pages if item.url == ""), None)
         title = intro.title if intro else "Home"
-        html = self._render("home.html", intro=self.body(intro) if intro else "",
+        html = self._render("home.html", title=title, intro=self.body(intro) if intro else "",
                             latest=self.bulletins[:HOME_LATEST], toolkits=self.site.toolkits)
         return OutputPage("", title, html, "home", getattr(intro.meta, "summary", "") if intro else "",
                           feeds=site_feeds(), item=intro)

@@ -240,3 +240,24 @@ def test_serve_previews_drafts_clearly_marked(built, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_long_listings_are_paginated(tmp_path):
+    files = {f"bulletins/2020-01-{day:02d}-news-{day}.md": bulletin(f"News {day}", f"2020-01-{day:02d}")
+             for day in range(1, 26)}
+    files.update({f"bulletins/2021-03-{day:02d}-more-{day}.md": bulletin(f"More {day}", f"2021-03-{day:02d}")
+                  for day in range(1, 21)})
+    site = build(tmp_path, files)
+    first = [a.get("href") for a in article(site, "bulletins/").cssselect(".pub-card__title a")]
+    second = [a.get("href") for a in article(site, "bulletins/page/2/").cssselect(".pub-card__title a")]
+    third = [a.get("href") for a in article(site, "bulletins/page/3/").cssselect(".pub-card__title a")]
+    assert (len(first), len(second), len(third)) == (20, 20, 5)
+    assert first[0] == "/bulletins/2021/03/20/more-20/" and third[-1] == "/bulletins/2020/01/01/news-1/"
+    assert len(set(first + second + third)) == 45
+    pager = article(site, "bulletins/page/2/").cssselect(".pub-pagination")[0]
+    assert pager.cssselect("a[rel=prev]")[0].get("href") == "/bulletins/"
+    assert pager.cssselect("a[rel=next]")[0].get("href") == "/bulletins/page/3/"
+    assert pager.cssselect("[aria-current=page]")[0].text_content() == "Page 2"
+    assert [len(article(site, url).cssselect(".pub-card")) for url in ("bulletins/2020/", "bulletins/2020/page/2/")] \
+        == [20, 5]
+    assert (site / "topics/mental-health/page/3/index.html").is_file()

@@ -119,3 +119,25 @@ def test_subscribe_page_lists_every_feed(built):
     produced = {f"{SITE}/{p.relative_to(built).as_posix()}" for p in built.rglob("*.xml")
                 if p.name in ("feed.xml", "atom.xml")}
     assert listed == produced
+
+
+def alternates(site: Path, url: str) -> set[str]:
+    page = lxml_html.fromstring((site / url / "index.html").read_bytes())
+    return {link.get("href") for link in page.cssselect("head link[rel=alternate]")}
+
+
+def test_autodiscovery_links_on_pages(built):
+    from urllib.parse import urljoin
+
+    def resolved(url: str) -> set[str]:
+        return {urljoin(f"/{url}", href) for href in alternates(built, url)}
+
+    site_feeds = {"/feed.xml", "/atom.xml"}
+    assert resolved("") >= site_feeds
+    assert resolved("about/") >= site_feeds
+    assert resolved("topics/mental-health/") >= site_feeds | {"/topics/mental-health/feed.xml",
+                                                              "/topics/mental-health/atom.xml"}
+    bulletin_feeds = resolved("bulletins/2022/03/28/spring/")
+    assert bulletin_feeds >= site_feeds | {"/topics/covid-19/feed.xml", "/topics/mental-health/feed.xml"}
+    for href in bulletin_feeds:
+        assert (built / href.lstrip("/")).is_file(), href
