@@ -87,6 +87,10 @@ def stabilise_index(bundle: Path) -> None:
     for language, details in entry["languages"].items():
         meta_path = bundle / f"pagefind.{details['hash']}.pf_meta"
         meta = _read_pagefind(meta_path)
+        if not (isinstance(meta, list) and len(meta) > 3 and all(isinstance(pair, list) and len(pair) == 2
+                                                                  for pair in meta[3])):
+            raise SearchIndexFailed(f"{meta_path.name} is laid out differently from Pagefind 1.3-1.5; "
+                                    "check the installed Pagefind version")
         renamed = []
         for name, old_hash in sorted(meta[3]):
             filter_path = bundle / "filter" / f"{old_hash}.pf_filter"
