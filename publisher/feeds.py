@@ -72,10 +72,11 @@ class FeedWriter:
         feed.link(href=self.absolute(self_path), rel="self")
         feed.link(href=self.absolute(page), rel="alternate")
         feed.generator("publisher")
-        if items:
-            newest = max(updated(item.meta) for item in items)
-            feed.updated(newest)
-            feed.lastBuildDate(newest)
+        feed.author(name=self.site_name)  # Atom needs a feed author when entries have none
+        # The newest item's date, not the clock, so rebuilding unchanged content changes nothing.
+        newest = max((updated(item.meta) for item in items), default=self.renderer.site.now)
+        feed.updated(newest)
+        feed.lastBuildDate(newest)
         # feedgen prepends entries, so add oldest first to keep newest first in the file.
         for item in reversed(items):
             self._entry(feed, item)

@@ -71,6 +71,7 @@ def test_dates_carry_the_london_offset(built):
     assert first.findtext("a:updated", namespaces=ns) == "2022-04-05T00:00:00+01:00"
     assert atom.getroot().findtext("a:updated", namespaces=ns) == "2022-04-05T00:00:00+01:00"
     assert rss.getroot().findtext("channel/lastBuildDate") == "Tue, 05 Apr 2022 00:00:00 +0100"
+    assert atom.getroot().findtext("a:author/a:name", namespaces=ns) == "Test site"
 
 
 def test_content_is_full_html_with_absolute_urls(built):
@@ -141,3 +142,11 @@ def test_autodiscovery_links_on_pages(built):
     assert bulletin_feeds >= site_feeds | {"/topics/covid-19/feed.xml", "/topics/mental-health/feed.xml"}
     for href in bulletin_feeds:
         assert (built / href.lstrip("/")).is_file(), href
+
+
+def test_a_site_without_bulletins_still_has_valid_reproducible_feeds(tmp_path):
+    site = build(tmp_path, {"content/about.md": "---\ntitle: About\n---\n\nUs.\n"})
+    parsed = parse(site, "feed.xml")
+    assert parsed.entries == []
+    assert parsed.feed.updated == "Sun, 01 Nov 2026 00:00:00 +0000"  # SOURCE_DATE_EPOCH, not the clock
+    assert not (site / "topics/mental-health").exists()
