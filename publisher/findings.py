@@ -46,9 +46,6 @@ class Findings:
         hardened._items = [Finding(f.path, f.line, Severity.ERROR, f.field, f.message) for f in self._items]
         return hardened
 
-    def extend(self, other: "Findings") -> None:
-        self._items.extend(other._items)
-
     def sorted(self) -> list[Finding]:
         return sorted(set(self._items), key=lambda f: (f.path, f.line, f.severity.value, f.field, f.message))
 

@@ -192,5 +192,3 @@ REQUIRED_TOPICS = (
     "equality-diversity-and-inclusion", "digital-and-technology", "patient-safety", "rural-and-coastal",
 )
 REQUIRED_SETTINGS = ("general-practice", "dental", "secondary-care", "schools-and-careers", "online")
-
-SOURCE_MODELS: tuple[type[Strict], ...] = (Bulletin, Toolkit, DirectoryEntry, Page)

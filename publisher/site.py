@@ -76,6 +76,3 @@ class Site:
     @property
     def pages(self) -> list[Item]:
         return sorted(self._of(Page), key=lambda item: item.url)
-
-    def by_source(self) -> dict[str, Item]:
-        return {item.rel: item for item in self.items}
