@@ -79,8 +79,14 @@ def parse_yaml(text: str, rel: str, first_line: int, findings: Findings) -> tupl
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         problem = exc.problem or "the YAML could not be read"
-        findings.error(rel, line, "front matter", f"YAML syntax error: {problem}; check the indentation, "
-                       "and put text containing ': ' or starting with a quote, '[' or '*' in quotes")
+        offending = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+        if "mapping values are not allowed" in problem and ": " in offending.partition(": ")[2]:
+            advice = ("this line has a second ': ' in its value; put the whole value in quotes, "
+                      'e.g. title: "Key messages: February"')
+        else:
+            advice = (f"YAML syntax error: {problem}; check the indentation, and put text containing ': ' or "
+                      "starting with a quote, '[' or '*' in quotes")
+        findings.error(rel, line, "front matter", advice)
         return None
     except yaml.YAMLError as exc:
         findings.error(rel, first_line, "front matter", f"YAML could not be read: {exc}")

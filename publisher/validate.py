@@ -26,8 +26,11 @@ from publisher.sources import (
 
 
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f'; did you mean "{close[0]}"?' if close else ""
+    # Compare as slugs too, so "Mental Health" finds "mental-health".
+    candidates = {option: option for option in options} | {slugify(option): option for option in options}
+    close = difflib.get_close_matches(slugify(word), list(candidates), n=1, cutoff=0.6) or \
+        difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f'; did you mean "{candidates[close[0]]}"?' if close else ""
 
 
 def field_name(loc: FieldPath) -> str:
@@ -66,10 +69,19 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> 
     if kind == "literal_error":
         return f'"{value}" is not allowed; use one of {ctx.get("expected")}'
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return "must be a set of 'name: value' fields"
+        fields = _fields_at(model, loc)
+        return ("must be a set of 'name: value' fields" + (f": {', '.join(fields)}" if fields else "") +
+                (f", e.g. {{{', '.join(f'{f}: ...' for f in fields[:2])}}}" if fields else ""))
     if kind in ("greater_than_equal", "less_than_equal"):
         return f'"{value}" is out of range; {error["msg"].lower()}'
     return error["msg"]
+
+
+def _nested_model(model: type[BaseModel], name: str) -> type[Strict] | None:
+    """The model of a field holding fields of its own (`contact`, `downloads[]`), if it has one."""
+    annotation = model.model_fields[name].annotation if name in model.model_fields else None
+    inner = getattr(annotation, "__args__", (annotation,))
+    return next((arg for arg in inner if isinstance(arg, type) and issubclass(arg, Strict)), None)
 
 
 def _fields_at(model: type[BaseModel], loc: FieldPath) -> list[str]:
@@ -78,9 +90,7 @@ def _fields_at(model: type[BaseModel], loc: FieldPath) -> list[str]:
     for part in loc:
         if isinstance(part, int):
             continue
-        annotation = current.model_fields[part].annotation if part in current.model_fields else None
-        inner = getattr(annotation, "__args__", (annotation,))
-        current = next((arg for arg in inner if isinstance(arg, type) and issubclass(arg, BaseModel)), None)
+        current = _nested_model(current, part)
         if current is None:
             return []
     return list(current.model_fields)
@@ -145,29 +155,35 @@ def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime,
     return Item(source, doc, meta, url, match["slug"], bulletin_state(meta, now))
 
 
-def check_taxonomy_terms(item: Item, taxonomy: Taxonomy, findings: Findings) -> None:
-    for loc, vocabulary, slug in _taxonomy_references(item.meta, ()):
+def check_taxonomy_terms(doc: Document, model: type[Strict], taxonomy: Taxonomy, findings: Findings) -> None:
+    """Checked on the raw front matter, so a slug typo is reported even when other fields are wrong."""
+    for loc, vocabulary, slug in _taxonomy_references(doc.data, model, ()):
         terms = getattr(taxonomy, vocabulary)
         if slug not in terms:
             hint = did_you_mean(slug, list(terms)) or " (add it there first if it is new)"
-            findings.error(item.rel, item.doc.line_of(loc), field_name(loc),
+            findings.error(doc.rel, doc.line_of(loc), field_name(loc),
                            f'"{slug}" is not one of the {vocabulary} in {TAXONOMY}{hint}')
 
 
-def _taxonomy_references(model: Strict, loc: FieldPath):
-    for name, vocabulary in type(model).taxonomy_fields.items():
-        value = getattr(model, name)
+def _taxonomy_references(data: Any, model: type[Strict], loc: FieldPath):
+    if not isinstance(data, dict):
+        return
+    for name, vocabulary in model.taxonomy_fields.items():
+        value = data.get(name)
+        values = value if isinstance(value, list) else [value]
+        for index, slug in enumerate(values):
+            if isinstance(slug, str):
+                yield (loc + (name, index) if isinstance(value, list) else loc + (name,)), vocabulary, slug
+    for name in model.model_fields:
+        child_model = _nested_model(model, name)
+        value = data.get(name)
+        if child_model is None or value is None:
+            continue
         if isinstance(value, list):
-            yield from ((loc + (name, index), vocabulary, slug) for index, slug in enumerate(value))
-        elif value is not None:
-            yield loc + (name,), vocabulary, value
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        children = value if isinstance(value, list) else [value]
-        for index, child in enumerate(children):
-            if isinstance(child, Strict):
-                child_loc = loc + ((name, index) if isinstance(value, list) else (name,))
-                yield from _taxonomy_references(child, child_loc)
+            for index, child in enumerate(value):
+                yield from _taxonomy_references(child, child_model, loc + (name, index))
+        else:
+            yield from _taxonomy_references(value, child_model, loc + (name,))
 
 
 def check_unique_urls(items: list[Item], findings: Findings) -> None:
@@ -240,6 +256,8 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
         if doc is None:
             continue
         check_placeholders(doc, findings)
+        if taxonomy is not None:
+            check_taxonomy_terms(doc, source.model, taxonomy, findings)
         meta = validate_model(doc, source.model, findings)
         if meta is None:
             continue
@@ -248,8 +266,6 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
             items.append(item)
     check_unique_urls(items, findings)
     for item in items:
-        if taxonomy is not None:
-            check_taxonomy_terms(item, taxonomy, findings)
         if isinstance(item.meta, Toolkit):
             check_toolkit(item, now.date(), findings)
     if taxonomy is None:

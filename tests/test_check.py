@@ -175,7 +175,8 @@ def test_every_problem_in_every_file_sorted(tmp_path):
         "bulletins/2022-02-02-a.md": "---\ntitle: A\ndate: 2022-02-02\nsummary: S\ntopics: []\nauther: x\n---\n",
     })
     locations = [r.split(": ")[0] for r in results]
-    assert locations == ["bulletins/2022-02-02-a.md:5", "bulletins/2022-02-02-a.md:6", "bulletins/2022-02-02-b.md:3"]
+    assert locations == ["bulletins/2022-02-02-a.md:5", "bulletins/2022-02-02-a.md:6", "bulletins/2022-02-02-b.md:3",
+                         "bulletins/2022-02-02-b.md:5"]
 
 
 def test_missing_taxonomy(tmp_path):
@@ -197,9 +198,23 @@ def test_directory_entry_fields(tmp_path):
             "approaches: [mentoring]\naudiences: [care-leavers]\nevidence: emerging\nstarted: twenty\n"
             "contact: {name: Team, email: not-an-address}\n---\n")
     results = findings_for(tmp_path, {"content/directory/mentoring.md": text})
-    assert results[0].startswith('content/directory/mentoring.md:10: error: started: "twenty" is not a whole number')
-    assert results[1].startswith('content/directory/mentoring.md:11: error: contact.email: "not-an-address" is not '
+    assert len(results) == 3
+    assert results[0].startswith('content/directory/mentoring.md:5: error: region: "londn" is not one of the regions')
+    assert 'did you mean "london"?' in results[0]
+    assert results[1].startswith('content/directory/mentoring.md:10: error: started: "twenty" is not a whole number')
+    assert results[2].startswith('content/directory/mentoring.md:11: error: contact.email: "not-an-address" is not '
                                  "an email address")
+
+
+def test_slug_typos_reported_alongside_other_errors(tmp_path):
+    text = ("---\ntitle: B\ndate: 2022-02-03\nsummary: S\ntopics: [Mental Health]\nstatus: Draft\n"
+            "changes:\n  - 2022-02-04 fixed typo\n---\n")
+    results = findings_for(tmp_path, {"bulletins/2022-02-03-b.md": text})
+    assert [r.split(": ")[0] + ": " + r.split(": ")[2] for r in results] == [
+        "bulletins/2022-02-03-b.md:5: topics[0]", "bulletins/2022-02-03-b.md:6: status",
+        "bulletins/2022-02-03-b.md:8: changes[0]"]
+    assert 'did you mean "mental-health"?' in results[0]
+    assert "date, note" in results[2]
 
 
 def test_cli_exit_codes_and_no_traceback(tmp_path):
@@ -239,3 +254,10 @@ def test_schema_exports_json_schema(tmp_path):
     assert {p.name for p in (tmp_path / "schemas").iterdir()} == {
         "bulletin.schema.json", "toolkit.schema.json", "entry.schema.json", "page.schema.json",
         "taxonomy.schema.json"}
+
+
+def test_colon_in_a_value_asks_for_quotes(tmp_path):
+    text = "---\ntitle: Key messages: February\ndate: 2022-02-02\nsummary: S\ntopics: [covid-19]\n---\n"
+    result = only(findings_for(tmp_path, {"bulletins/2022-02-02-a.md": text}))
+    assert result.startswith("bulletins/2022-02-02-a.md:2: error: front matter: this line has a second ': ' in its "
+                             'value; put the whole value in quotes, e.g. title: "Key messages: February"')
