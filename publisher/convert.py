@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
@@ -15,6 +17,9 @@ from publisher.site import Item
 # attr_list and md_in_html are left out on purpose: they let Markdown add arbitrary attributes and raw blocks.
 EXTENSIONS = ["abbr", "admonition", "def_list", "fenced_code", "footnotes", "sane_lists", "tables", "toc"]
 EXTENSION_CONFIGS = {"toc": {"permalink": False, "toc_depth": "2-4"}, "tables": {"use_align_attribute": True}}
+# Below this many sources, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 400
+_forked: "Converter | None" = None  # the parent's converter, inherited by forked workers
 
 
 @dataclass
@@ -59,3 +64,27 @@ class Converter:
             cached = Converted(html=html, toc=list(getattr(self.md, "toc_tokens", [])))
             self._cache[item.rel] = cached
         return cached
+
+    def convert_all(self, items: list[Item]) -> None:
+        """Convert many sources on every core at once; results land in the same cache `convert` uses.
+
+        Workers are forked so they inherit the site model instead of receiving it pickled. Only call this from a
+        single-threaded process (a build, not `mkdocs serve`, whose server threads make forking unsafe).
+        """
+        global _forked
+        pending = {item.rel: item for item in items if item.rel not in self._cache}
+        workers = min(os.cpu_count() or 1, 8)
+        if workers < 2 or len(pending) < PARALLEL_THRESHOLD:
+            return
+        _forked, self._pending = self, pending
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for rel, converted in pool.imap(_convert_in_worker, list(pending), chunksize=32):
+                    self._cache[rel] = converted
+        finally:
+            _forked, self._pending = None, {}
+
+
+def _convert_in_worker(rel: str) -> tuple[str, Converted]:
+    assert _forked is not None
+    return rel, _forked.convert(_forked._pending[rel])

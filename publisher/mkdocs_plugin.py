@@ -68,7 +68,7 @@ class PublisherPlugin(BasePlugin):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/")
-        pages = self.renderer.pages()
+        pages = self.renderer.pages(parallel=not self.previewing)
         if self.previewing:
             previews = self.renderer.previews()
             for preview in previews:

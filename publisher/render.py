@@ -123,7 +123,9 @@ class Renderer:
     def body(self, item: Item) -> str:
         return self.converter.convert(item).html
 
-    def pages(self) -> list[OutputPage]:
+    def pages(self, parallel: bool = False) -> list[OutputPage]:
+        if parallel:
+            self.converter.convert_all(self.site.items)
         pages = [self.home()]
         pages += [self.bulletin(i, item) for i, item in enumerate(self.bulletins)]
         pages += self.archive()

@@ -261,3 +261,19 @@ def test_long_listings_are_paginated(tmp_path):
     assert [len(article(site, url).cssselect(".pub-card")) for url in ("bulletins/2020/", "bulletins/2020/page/2/")] \
         == [20, 5]
     assert (site / "topics/mental-health/page/3/index.html").is_file()
+
+
+def test_parallel_conversion_gives_the_same_pages(tmp_path, monkeypatch):
+    from publisher import convert
+    from publisher.render import Renderer
+    from publisher.validate import load_site
+
+    root = make_site(tmp_path, fixture_files())
+    site, _findings = load_site(root)
+    sequential = {page.url: page.html for page in Renderer(site).pages()}
+    monkeypatch.setattr(convert, "PARALLEL_THRESHOLD", 0)
+    renderer = Renderer(site)
+    renderer.converter.convert_all(site.items)
+    assert len(renderer.converter._cache) == len(site.items)  # filled by the workers, before any page renders
+    parallel = {page.url: page.html for page in renderer.pages()}
+    assert parallel == sequential
