@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cbor2
 
+from publisher.dates import long_date
 from publisher.models import Bulletin, DirectoryEntry, Page, Toolkit
 from publisher.site import Item, Site
 
@@ -41,7 +42,7 @@ def index_fields(item: Item, site: Site) -> str:
         fields.append(_attribute("meta", "summary", summary))
     if isinstance(meta, Bulletin):
         fields.append(_attribute("filter", "year", str(meta.date.year)))
-        fields.append(_attribute("meta", "date", f"{meta.date.day} {meta.date:%B %Y}"))
+        fields.append(_attribute("meta", "date", long_date(meta.date)))
         fields.append(_attribute("sort", "date", meta.date.isoformat()))
     for slug in getattr(meta, "topics", []):
         fields.append(_attribute("filter", "topic", site.taxonomy.label("topics", slug)))
