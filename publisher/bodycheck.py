@@ -1,124 +1,374 @@
-"""Checks on Markdown bodies that need a line number: links, image alt text and unsafe raw HTML.
+"""Checks on Markdown bodies that need a line number: links, image alt text, raw HTML, note boxes and code fences.
 
-Python-Markdown keeps no line numbers, so these checks read the source text directly.
+Python-Markdown keeps no line numbers, so these checks read the source text, seeing it as Python-Markdown does:
+fenced code exactly where its fenced_code extension finds it, code spans as its inline parser pairs backticks, and
+raw HTML both where its inline pattern finds it and as a browser's tokenizer reads the whole body. Where the two
+readings could disagree, the checker assumes HTML, so nothing it passes is later removed by the sanitiser
+unannounced. Every scan is linear in the length of the body: hostile or broken text cannot stall a check.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
-from typing import Iterator
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, NamedTuple
 
-import nh3
+from markdown.extensions.attr_list import get_attrs_and_remainder
+from markdown.inlinepatterns import AUTOLINK_RE, AUTOMAIL_RE, HTML_RE
+from markdown.util import BLOCK_LEVEL_ELEMENTS
 
+from publisher import rawhtml
 from publisher.findings import Findings
 from publisher.links import LinkResolver
 from publisher.site import Item, Site
+from publisher.sources import find_sources
 
-FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
-CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
-INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-REFERENCE = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s|$)")
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "cite", "background"}
-TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?/?>")
+# Python-Markdown's fenced_code opener, read one line at a time: the fence starts the line, and what follows it is
+# nothing, a language, or {attributes}. The closer is the same fence alone on a later line.
+FENCE_OPENER = re.compile(r"(?P<fence>`{3,}+|~{3,}+)[ ]*+(?:\{(?P<attrs>.*)\}|(?:\.?[\w#.+-]*[ ]*+)?"
+                          r"(?:hl_lines=(?P<quote>[\"']).*?(?P=quote)[ ]*+)?)")
+FENCE_ALONE = re.compile(r"`{3,}+|~{3,}+")
+INDENTED_FENCE = re.compile(r"[ ]{1,3}(?:`{3}|~{3})")
+BACKTICKS = re.compile(r"`++")
+# Markdown's own patterns, so the checker and the converter agree on what is a link and what is raw HTML.
+MARKDOWN_AUTOLINK = re.compile(AUTOLINK_RE, re.DOTALL)
+MARKDOWN_AUTOMAIL = re.compile(AUTOMAIL_RE, re.DOTALL)
+MARKDOWN_HTML = re.compile(HTML_RE, re.DOTALL)
+TAG_START = re.compile(r"<(?=[a-zA-Z])")
+# A line where Python-Markdown may start a raw HTML block, inside which backticks are not code.
+RAW_BLOCK_START = re.compile(r"[ ]{0,3}<(?:[!?]|/?(?:%s)(?![^\t\n\f\r />]))" % "|".join(BLOCK_LEVEL_ELEMENTS),
+                             re.IGNORECASE)
+REFERENCE = re.compile(r"[ ]{0,3}\[(?!\^)([^\]]++)\]:[ \t]*+<?(\S+?)>?(?:\s|$)")  # not a [^footnote]:
+# Markdown turns links and code into HTML even inside a tag's attribute value, breaking the tag.
+MARKDOWN_IN_VALUE = re.compile(r"`|\][(\[]")
+LINK_TAIL = re.compile(r""">?(?:\s++(?:"[^"]*+"|'[^']*+'|\([^()]*+\)))?\s*+\)""")
+LINK_ADDRESS = re.compile(r"[^)\s>]*+")
+SPACES = re.compile(r"\s*+")
+NON_SPACE = re.compile(r"\S")
+NOTE_BOX = re.compile(r"[ ]*+!!! ?([\w\-]++(?: ++[\w\-]++)*+)(?: +\"(.*?)\")? *+$")
+MARKDOWN_REMOVES = str.maketrans("", "", "\x02\x03")  # Python-Markdown deletes these before it parses
 
-ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {"details", "summary", "figure", "figcaption", "mark"}
-ALLOWED_ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
-ALLOWED_ATTRIBUTES["*"] = {"id", "class", "title", "lang", "dir"}
-for cell in ("th", "td"):
-    ALLOWED_ATTRIBUTES.setdefault(cell, set()).update({"align", "colspan", "rowspan", "scope"})
+
+@dataclass(frozen=True)
+class Link:
+    """A Markdown link in a line; its text is kept as offsets, since nested links' texts overlap."""
+
+    start: int  # of "[" or "!["
+    end: int  # just after ")"
+    image: bool
+    text_start: int
+    text_end: int
+    target: str
+
+    def text(self, line: str) -> str:
+        return line[self.text_start:self.text_end]
 
 
-def sanitise(html: str) -> str:
-    """The same allowlist the checker enforces, applied to rendered HTML as a second line of defence."""
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, link_rel=None,
-                     url_schemes={"http", "https", "mailto", "tel"})
+class Prose(NamedTuple):
+    """A body line outside fenced code, with its code spans blanked and its Markdown links found."""
+
+    number: int  # the line's number in the file
+    text: str
+    links: list[Link]
 
 
-def body_lines(item: Item) -> Iterator[tuple[int, str]]:
-    """(file line number, text) for each body line outside fenced code, with code spans blanked."""
-    fence: str | None = None
-    for offset, line in enumerate(item.doc.body.split("\n")):
-        opener = FENCE.match(line)
-        if opener:
-            marker = opener.group(1)[0]
-            fence = None if fence == marker else (fence or marker)
+@dataclass
+class Body:
+    """One source's body as the checks see it, split into lines once."""
+
+    first_line: int
+    prose: list[Prose] = field(default_factory=list)
+    markup: str = ""  # the body as raw HTML is looked for in it: fenced code, sure code spans and autolinks blanked
+    line_starts: list[int] = field(default_factory=list)  # where each body line starts in `markup`
+    fences: list[tuple[int, str | None]] = field(default_factory=list)  # (file line, {attributes}) of each opener
+    loose_fences: list[int] = field(default_factory=list)  # file lines of ``` that are indented, so open no code
+
+    def line_of(self, offset: int) -> int:
+        return self.first_line + bisect_right(self.line_starts, offset) - 1
+
+
+def read_body(item: Item) -> Body:
+    """The body split into lines once, with what Markdown reads as code blanked out."""
+    lines = item.doc.body.translate(MARKDOWN_REMOVES).split("\n")
+    body = Body(item.doc.body_line)
+    fenced = _fenced_code(lines, body)
+    raw_blocks = any(RAW_BLOCK_START.match(line) for index, line in enumerate(lines) if index not in fenced)
+    sure = not raw_blocks  # code spans hide HTML only where Markdown surely reads them as code
+    markup: list[str] = []
+    for index, line in enumerate(lines):
+        if index in fenced:
+            markup.append("")
             continue
-        if fence is None:
-            yield item.doc.body_line + offset, CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        if not line.strip():
+            sure = not raw_blocks  # a blank line ends the paragraph, and any backtick left open in it
+        elif INDENTED_FENCE.match(line):
+            body.loose_fences.append(body.first_line + index)
+        spans, open_at = code_spans(line)
+        text = _blank(line, spans)
+        body.prose.append(Prose(body.first_line + index, text, inline_links(text) if "](" in text else []))
+        markup.append(_blank(line, [s for s in spans if open_at is None or s[1] <= open_at]) if sure else line)
+        sure = sure and open_at is None
+    body.markup = _blank_autolinks("\n".join(markup))
+    offset = 0
+    for line in markup:
+        body.line_starts.append(offset)
+        offset += len(line) + 1
+    return body
 
 
-class _Tags(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    handle_startendtag = handle_starttag
-
-
-def _parse_tag(html: str) -> tuple[str, dict[str, str | None]] | None:
-    parser = _Tags()
-    parser.feed(html)
-    parser.close()
-    return parser.tags[0] if parser.tags else None
-
-
-def unsafe_parts(tag_html: str) -> list[str]:
-    """What nh3 would strip from one opening tag, described for an editor."""
-    original = _parse_tag(tag_html)
-    if original is None:
-        return []
-    name, attrs = original
-    kept = _parse_tag(sanitise(tag_html + f"x</{name}>"))
-    if kept is None or kept[0] != name:
-        return [f"the <{name}> tag is not allowed; remove it (paste as plain text, or write it in Markdown)"]
-    problems = []
-    for attribute, value in attrs.items():
-        if attribute not in kept[1]:
-            if attribute.startswith("on"):
-                problems.append(f"the {attribute} attribute runs script and is not allowed; remove it")
-            elif attribute in URL_ATTRIBUTES and value and re.match(r"\s*[a-z]+:", value, re.I):
-                problems.append(f'the address "{value[:40]}" in {attribute} is not allowed; use an https:// link')
-            else:
-                problems.append(f"the {attribute} attribute on <{name}> is not allowed; remove it")
-    return problems
+def _fenced_code(lines: list[str], body: Body) -> set[int]:
+    """Indexes of the lines fenced_code turns into code blocks, fences included; records each opener."""
+    openers: list[tuple[int, str, str | None]] = []
+    closers: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        if not line.startswith(("```", "~~~")):
+            continue
+        expanded = line.expandtabs(4)  # as Markdown does before looking for fences
+        opener = FENCE_OPENER.fullmatch(expanded)
+        if opener:
+            openers.append((index, opener["fence"], opener["attrs"]))
+        alone = expanded.rstrip(" ")
+        if FENCE_ALONE.fullmatch(alone):
+            closers.setdefault(alone, []).append(index)
+    fenced: set[int] = set()
+    after = -1
+    for index, fence, attrs in openers:
+        if index <= after:
+            continue
+        candidates = closers.get(fence, [])
+        position = bisect_right(candidates, index)
+        if position == len(candidates) or (attrs is not None and get_attrs_and_remainder(attrs)[1]):
+            continue  # never closed, or broken {attributes}: Markdown leaves these lines as text
+        after = candidates[position]
+        fenced.update(range(index, after + 1))
+        body.fences.append((body.first_line + index, attrs))
+    return fenced
 
 
-def check_item(item: Item, resolver: LinkResolver, findings: Findings) -> None:
-    for line_number, line in body_lines(item):
-        for match in INLINE_LINK.finditer(line):
-            is_image, text, target = match.group(1), match.group(2), match.group(3)
-            if is_image and not text.strip():
-                findings.error(item.rel, line_number, "image",
-                               "this image has no alt text; describe it inside the square brackets, "
-                               "e.g. ![Students on a ward visit](photo.jpg)")
-            _check_target(item, resolver, line_number, target, findings)
-        reference = REFERENCE.match(line)
-        if reference:
-            _check_target(item, resolver, line_number, reference.group(2), findings)
-        for tag in TAG.finditer(line):
-            for problem in unsafe_parts(tag.group(0)):
-                findings.error(item.rel, line_number, "html", problem)
-            parsed = _parse_tag(tag.group(0))
-            if parsed and parsed[0] == "img" and not (parsed[1].get("alt") or "").strip():
-                findings.error(item.rel, line_number, "image",
-                               'this image has no alt text; add alt="a short description of the image"')
+def code_spans(line: str) -> tuple[list[tuple[int, int]], int | None]:
+    """Code spans in one line, paired as Python-Markdown pairs backticks, and where the first backtick run that
+    finds no partner in this line starts (None if there is none): what Markdown does with it depends on the lines
+    that follow.
+    """
+    runs = [(m.start(), m.end()) for m in BACKTICKS.finditer(line)]
+    by_width: dict[int, list[int]] = {}
+    for number, (start, end) in enumerate(runs):
+        by_width.setdefault(end - start, []).append(number)
+    spans: list[tuple[int, int]] = []
+    unpaired: int | None = None
+    number = 0
+    while number < len(runs):
+        start, end = runs[number]
+        if _escaped(line, start):
+            start += 1  # `\`` is a literal backtick; the rest of the run may still open a span
+        partners = by_width.get(end - start, [])
+        position = bisect_right(partners, number)
+        if start == end or position == len(partners):
+            if start < end and unpaired is None:
+                unpaired = start
+            number += 1  # read as literal backticks here; the lines after may give Markdown another reading
+            continue
+        closer = partners[position]
+        spans.append((start, runs[closer][1]))
+        number = closer + 1
+    return spans, unpaired
 
 
-def _check_target(item: Item, resolver: LinkResolver, line: int, target: str, findings: Findings) -> None:
-    resolved = resolver.resolve(item.rel, target)
-    if resolved.problem:
-        findings.error(item.rel, line, "link", resolved.problem)
-    elif resolved.target is not None and item.published and not resolved.target.published:
-        findings.error(item.rel, line, "link",
-                       f'links to "{target}", which is a {resolved.target.state} bulletin and not on the site; '
-                       "remove the link or publish that bulletin first")
+def _escaped(line: str, position: int) -> bool:
+    """Is line[position] preceded by an odd number of backslashes?"""
+    count = 0
+    while position - count > 0 and line[position - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
 
 
-def check_bodies(site: Site, findings: Findings) -> None:
-    resolver = LinkResolver(site.root, site.items)
+def _blank(line: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return line
+    parts, last = [], 0
+    for start, end in spans:
+        parts += [line[last:start], " " * (end - start)]
+        last = end
+    parts.append(line[last:])
+    return "".join(parts)
+
+
+def _blank_autolinks(markup: str) -> str:
+    """Autolinks (<https://…>, <name@example.org>) are links, not tags; blank them so the tag scan skips them."""
+    def blank(match: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", match.group())
+
+    return MARKDOWN_AUTOMAIL.sub(blank, MARKDOWN_AUTOLINK.sub(blank, markup))
+
+
+def inline_links(line: str) -> list[Link]:
+    """`[text](target)` and `![alt](target)` links in one line, nested brackets allowed, found in linear time.
+
+    A link whose `](` lies inside an earlier link's address or title is not a link (as in Markdown), which also
+    keeps the addresses found from overlapping.
+    """
+    links: list[Link] = []
+    openers: list[int] = []
+    address_run = (0, 0)  # the last run of address characters read, shared by links whose addresses end alike
+    tails: dict[int, int] = {}  # where a link ends, by where its address ends (-1: not a link)
+    for bracket in re.finditer(r"[\[\]]", line):
+        position = bracket.start()
+        if bracket.group() == "[":
+            openers.append(position)
+            continue
+        if not openers:
+            continue
+        opened = openers.pop()
+        if not line.startswith("(", position + 1) or (links and position < links[-1].end):
+            continue
+        start = SPACES.match(line, position + 2).end()
+        if line.startswith("<", start):
+            start += 1
+        if not address_run[0] <= start < address_run[1]:
+            address_run = (start, LINK_ADDRESS.match(line, start).end())
+        end = address_run[1]
+        if end not in tails:
+            tail = LINK_TAIL.match(line, end)
+            tails[end] = tail.end() if tail else -1
+        if tails[end] >= 0:
+            image = opened > 0 and line[opened - 1] == "!"
+            links.append(Link(opened - image, tails[end], image, opened + 1, position, line[start:end]))
+    return links
+
+
+def check_item(item: Item, body: Body, resolver: LinkResolver, findings: Findings) -> None:
+    _BodyCheck(item, body, resolver, findings).run()
+
+
+class _BodyCheck:
+    """The checks on one body; each address is checked once per line, so a repeated mistake is reported once."""
+
+    def __init__(self, item: Item, body: Body, resolver: LinkResolver, findings: Findings) -> None:
+        self.item, self.body, self.resolver, self.findings = item, body, resolver, findings
+        self.checked: set[tuple[int, str]] = set()
+
+    def error(self, line: int, field: str, message: str) -> None:
+        self.findings.error(self.item.rel, line, field, message)
+
+    def run(self) -> None:
+        for line_number, line, links in self.body.prose:
+            for link in links:
+                if link.image and not NON_SPACE.search(line, link.text_start, link.text_end):
+                    self.error(line_number, "image", "this image has no alt text; describe it inside the square "
+                               "brackets, e.g. ![Students on a ward visit](photo.jpg)")
+                self.target(line_number, link.target)
+            reference = REFERENCE.match(line)
+            if reference:
+                self.target(line_number, reference.group(2))
+            for autolink in MARKDOWN_AUTOLINK.finditer(line):
+                self.target(line_number, autolink.group(1))
+            self.note_box(line_number, line)
+        self.fences()
+        self.markup()
+
+    def target(self, line: int, target: str) -> None:
+        if (line, target) in self.checked:
+            return
+        self.checked.add((line, target))
+        resolved = self.resolver.resolve(self.item.rel, target)
+        if resolved.problem:
+            self.error(line, "link", resolved.problem)
+        elif resolved.target is not None and self.item.published and not resolved.target.published:
+            self.error(line, "link", f'links to "{target}", which is a {resolved.target.state} bulletin and not on '
+                       "the site; remove the link or publish that bulletin first")
+        elif resolved.url is None and not rawhtml.address_kept(target):
+            self.error(line, "link", f'"{target[:60]}" is not a valid web address, so the link would be removed '
+                       "from the page; correct it")
+
+    def note_box(self, line_number: int, line: str) -> None:
+        note = NOTE_BOX.match(line)
+        for kind in note.group(1).lower().split() if note else ():
+            if kind not in rawhtml.NOTE_KINDS:
+                self.error(line_number, "note box", f'"{kind}" is not a kind of note box the site has; use one of '
+                           f'{", ".join(rawhtml.NOTE_KINDS)} (e.g. !!! note "Title")')
+
+    def fences(self) -> None:
+        for line_number in self.body.loose_fences:
+            self.findings.warning(self.item.rel, line_number, "code",
+                                  "this fence is indented, so it does not start a code block and the lines after it "
+                                  "are read as ordinary text; move it to the start of the line")
+        for line_number, attrs in self.body.fences:
+            pairs = get_attrs_and_remainder(attrs)[0] if attrs else []
+            written = "{" + (attrs or "") + "}"
+            for key, value in pairs:
+                if key == "id" and value and rawhtml.reserved_id(value):
+                    self.error(line_number, "code", f'the id "{value}" {rawhtml.RESERVED_ID}; remove #{value} from '
+                               f"{written}")
+            for value in [value for key, value in pairs if key == "."][1:]:  # the first class names the language
+                if value and not rawhtml.class_allowed(value):
+                    self.error(line_number, "code", f'the class "{value}" {rawhtml.BORROWED_CLASS}; remove .{value} '
+                               f"from {written}")
+
+    def markup(self) -> None:
+        tags, unclosed_comment = raw_tags(self.body.markup)
+        line_of = self.body.line_of
+        if unclosed_comment is not None:
+            self.error(line_of(unclosed_comment), "html", "this comment (<!--) is never closed, so everything after "
+                       "it would vanish from the page; end it with -->")
+        for tag in tags:
+            if ":" in tag.name:
+                self.written_address(tag)
+                continue
+            removals = rawhtml.dropped(tag)
+            for removal in removals:
+                self.error(line_of(removal.offset), "html", removal.message)
+            for attribute in tag.attributes:
+                if MARKDOWN_IN_VALUE.search(attribute.value):
+                    self.error(line_of(attribute.offset), "html", f"the {attribute.name} value of this <{tag.name}> "
+                               "tag holds a Markdown link or `code`, which Markdown would turn into HTML inside the "
+                               "tag and break it; write it as plain text")
+            if tag.name == "img" and not (tag.get("alt") or "").strip():
+                self.error(line_of(tag.offset), "image",
+                           'this image has no alt text; add alt="a short description of the image"')
+            refused = {removal.offset for removal in removals}
+            for attribute in tag.attributes if tag.name in rawhtml.ALLOWED_TAGS else ():
+                if attribute.name in rawhtml.URL_ATTRIBUTES and attribute.offset not in refused:
+                    self.target(line_of(attribute.offset), attribute.value)
+
+    def written_address(self, tag: rawhtml.Tag) -> None:
+        """`<javascript:alert(1)>` or `<tel:0123>`: Markdown passes these on as tags, which the sanitiser drops."""
+        address = self.body.markup[tag.offset + 1:tag.end - 1].strip()
+        problem = self.resolver.resolve(self.item.rel, address).problem
+        self.error(self.body.line_of(tag.offset), "link", problem or
+                   f'Markdown does not make "<{address[:60]}>" a link, so it would vanish from the page; write '
+                   f"[words that say where it goes]({address[:60]})")
+
+
+def raw_tags(markup: str) -> tuple[list[rawhtml.Tag], int | None]:
+    """Every tag in the body, read both ways: as a browser reads the whole body (raw HTML blocks), and wherever
+    Markdown's inline pattern would pass a tag through (which a comment or a stray quote could hide from the
+    first reading). Also the offset of a comment that is never closed.
+    """
+    scanned = rawhtml.scan(markup)
+    tags = {tag.offset: tag for tag in scanned.tags}
+    inline = ((start.start(), match.end()) for start in TAG_START.finditer(markup)
+              if start.start() not in tags and (match := MARKDOWN_HTML.match(markup, start.start())))
+    for tag in rawhtml.tags_at(markup, inline):
+        tags[tag.offset] = tag
+    return sorted(tags.values(), key=lambda tag: tag.offset), scanned.unclosed_comment
+
+
+def read_bodies(site: Site) -> dict[str, Body]:
+    return {item.rel: read_body(item) for item in site.items}
+
+
+def check_bodies(site: Site, findings: Findings, bodies: dict[str, Body] | None = None,
+                 sources: Iterable[str] | None = None) -> LinkResolver:
+    """Check every body; the resolver returned has recorded which files each source links to.
+
+    `sources` names every source found, valid or not: links to one whose own checks failed are not reported, since
+    its own errors already are.
+    """
+    known = sources if sources is not None else [source.rel for source in find_sources(site.root)]
+    resolver = LinkResolver(site.root, site.items, sources=known)
+    bodies = bodies if bodies is not None else read_bodies(site)
     for item in site.items:
-        check_item(item, resolver, findings)
+        check_item(item, bodies[item.rel], resolver, findings)
+    return resolver
+

@@ -26,6 +26,10 @@ config_option = click.option("-f", "--config-file", type=click.Path(dir_okay=Fal
                              help="The site's mkdocs.yml (default: ./mkdocs.yml).")
 
 
+def say_waiting(holder: str) -> None:
+    click.echo(f"Waiting for another build of this site to finish ({holder})...", err=True)
+
+
 def print_findings(findings: Findings, output_format: str) -> None:
     for finding in findings.sorted():
         click.echo(finding.as_github() if output_format == "github" else finding.as_text())
@@ -34,10 +38,17 @@ def print_findings(findings: Findings, output_format: str) -> None:
         click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="nhs-bulletin-publisher")
 def main() -> None:
     """Publish bulletins, toolkits and the best-practice directory as a static site."""
+    # Every command reads "now"; checking SOURCE_DATE_EPOCH once here, before MkDocs (which also reads it and
+    # crashes on a bad value) or any content is loaded, gives one clear message instead of a traceback.
+    try:
+        dates.now()
+    except dates.BadSourceDateEpoch as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
 
 
 @main.command()
@@ -47,9 +58,12 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(config_file: str | None, output_format: str, strict: bool) -> None:
     """Check every source without building. Exit 1 if there are errors."""
+    from publisher.schedule import note_scheduled
     from publisher.validate import load_site
 
-    _site, findings = load_site(site_root(config_file))
+    site, findings = load_site(site_root(config_file))
+    if site is not None:
+        note_scheduled(site, findings)
     if strict:
         findings = findings.strict()
     print_findings(findings, output_format)
@@ -66,7 +80,8 @@ def build(config_file: str | None, site_dir: str | None) -> None:
 
     root = site_root(config_file)
     try:
-        target, findings = build_site(root / "mkdocs.yml", Path(site_dir) if site_dir else None)
+        target, findings = build_site(root / "mkdocs.yml", Path(site_dir) if site_dir else None,
+                                      on_wait=say_waiting)
     except ContentError as exc:
         print_findings(exc.findings, "text")
         click.echo("The build stopped; the previous site was left as it was.", err=True)
@@ -75,6 +90,9 @@ def build(config_file: str | None, site_dir: str | None) -> None:
         click.echo(f"error: {exc}", err=True)
         click.echo("The build stopped; the previous site was left as it was.", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("The build was interrupted; the previous site was left as it was.", err=True)
+        sys.exit(130)
     for warning in findings.warnings:
         click.echo(warning.as_text(), err=True)
     click.echo(f"Built the site in {target}")
@@ -116,3 +134,106 @@ def schema(kind: str | None, output: str | None) -> None:
             click.echo((folder / f"{name}.schema.json").as_posix())
         return
     click.echo(json.dumps(schemas[kind] if kind else schemas, indent=2))
+
+
+@main.command()
+@config_option
+@click.option("--since", metavar="TIMESTAMP", default=None,
+              help="Exit 0 if a bulletin became due after TIMESTAMP (ISO 8601 or epoch seconds), 1 if none did.")
+@click.option("--since-live", is_flag=True,
+              help="Like --since, with the time the live site was built (its /manifest.json); exit 0 also when "
+                   "the live site was built from another commit.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def due(config_file: str | None, since: str | None, since_live: bool, as_json: bool) -> None:
+    """List scheduled bulletins, soonest first; with --since, say whether a rebuild would publish one.
+
+    Exit codes with --since or --since-live: 0 publish (a bulletin became due, or the live site is from another
+    commit or cannot be read), 1 nothing to do, 2 bad input or content errors.
+    "Now" is the clock, or SOURCE_DATE_EPOCH as for builds.
+    """
+    from publisher.schedule import became_due, parse_since, scheduled
+    from publisher.validate import load_site
+
+    root = site_root(config_file)
+    try:
+        moment = _live_since(root) if since_live else parse_since(since) if since is not None else None
+    except ValueError as exc:
+        click.echo(f"error: --since: {exc}", err=True)
+        sys.exit(2)
+    except PublishAnyway as reason:
+        click.echo(f"{reason}; publish", err=True)
+        sys.exit(0)
+    site, findings = load_site(root)
+    if site is None or findings.has_errors():
+        print_findings(findings, "text")
+        click.echo("Fix the errors above first: until then no build can publish anything.", err=True)
+        sys.exit(2)
+    if moment is None:
+        waiting = scheduled(site)
+        if as_json:
+            click.echo(json.dumps([entry.as_json() for entry in waiting], indent=1, ensure_ascii=False))
+        else:
+            for entry in waiting:
+                click.echo(entry.as_text())
+            click.echo(f"{len(waiting)} scheduled bulletin(s)", err=True)
+        return
+    newly = became_due(site, moment)
+    if as_json:
+        click.echo(json.dumps([{"path": item.rel, "url": "/" + item.url} for item in newly], indent=1))
+    else:
+        for item in newly:
+            click.echo(f"{item.rel}  /{item.url}  due since {item.meta.date.isoformat()}")
+    sys.exit(0 if newly else 1)
+
+
+class PublishAnyway(Exception):
+    """The live site cannot be compared with this checkout, so a scheduler should rebuild."""
+
+
+def _live_since(root: Path):
+    from mkdocs.utils.yaml import yaml_load
+
+    from publisher.deploy import current_commit
+    from publisher.mkdocs_plugin import site_url_for
+    from publisher.schedule import read_live_site
+
+    with open(root / "mkdocs.yml", encoding="utf-8") as config:
+        site_url = site_url_for(yaml_load(config).get("site_url"))
+    if not site_url:
+        raise PublishAnyway("mkdocs.yml has no site_url, so the live site cannot be asked when it was built")
+    try:
+        live = read_live_site(site_url)
+    except ValueError as exc:
+        raise PublishAnyway(str(exc)) from None
+    commit = current_commit(root)
+    if live.commit != commit:
+        raise PublishAnyway(f"the live site was built from commit {live.commit}, this checkout is {commit}")
+    click.echo(f"The live site was built at {live.built.isoformat()} from this commit.", err=True)
+    return live.built
+
+
+@main.command()
+@config_option
+@click.option("--branch", default="gh-pages", show_default=True, help="The branch the host serves.")
+@click.option("--remote", default="origin", show_default=True, help="The git remote to push it to.")
+def deploy(config_file: str | None, branch: str, remote: str) -> None:
+    """Build the site, commit it as the new tip of BRANCH and push it. A failed build pushes nothing."""
+    from publisher.build import BuildFailed, build_site
+    from publisher.deploy import DeployFailed, deploy as deploy_branch
+
+    root = site_root(config_file)
+    try:
+        target, _findings = build_site(root / "mkdocs.yml", on_wait=say_waiting)
+    except ContentError as exc:
+        print_findings(exc.findings, "text")
+        click.echo("The build stopped, so nothing was deployed.", err=True)
+        sys.exit(1)
+    except BuildFailed as exc:
+        click.echo(f"error: {exc}\nThe build stopped, so nothing was deployed.", err=True)
+        sys.exit(1)
+    try:
+        message = deploy_branch(root, target, branch, remote)
+    except DeployFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Deployed to {remote}/{branch}: {message}")

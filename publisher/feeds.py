@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Callable
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
+from publisher.escaping import cdata_safe, rss_text
 from publisher.models import Bulletin
 from publisher.render import Renderer, site_feeds, topic_feeds
 from publisher.site import Item
@@ -30,10 +31,6 @@ class FeedFile:
 def absolute_urls(html: str, page_url: str) -> str:
     """Feed readers have no base URL, so every link and image in feed content must be absolute."""
     return URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(page_url, m.group(2))}"', html)
-
-
-def updated(meta: Bulletin) -> datetime:
-    return max([meta.date] + [change.date for change in meta.changes])
 
 
 class FeedWriter:
@@ -59,44 +56,47 @@ class FeedWriter:
     def _pair(self, items: list[Item], page: str, rss_path: str, atom_path: str, title: str,
               description: str) -> list[FeedFile]:
         latest = items[:FEED_LENGTH]
-        return [FeedFile(rss_path, self._generator(latest, page, rss_path, title, description).rss_str(pretty=True)),
-                FeedFile(atom_path, self._generator(latest, page, atom_path, title, description).atom_str(pretty=True))]
+        rss = self._generator(latest, page, rss_path, title, description, rss_text)
+        atom = self._generator(latest, page, atom_path, title, description, str)
+        return [FeedFile(rss_path, rss.rss_str(pretty=True)), FeedFile(atom_path, atom.atom_str(pretty=True))]
 
-    def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str) -> FeedGenerator:
+    def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str,
+                   text: Callable[[str], str]) -> FeedGenerator:
+        """`text` prepares plain text for the format: RSS readers read titles as HTML, Atom's are typed as text."""
         feed = FeedGenerator()
         feed.id(self.absolute(self_path))
-        feed.title(title)
-        feed.description(description)
+        feed.title(text(title))
+        feed.description(text(description))
         feed.language("en-GB")
         # feedgen takes the RSS <link> from the last link added, so the page link goes last.
         feed.link(href=self.absolute(self_path), rel="self")
         feed.link(href=self.absolute(page), rel="alternate")
         feed.generator("publisher")
-        feed.author(name=self.site_name)  # Atom needs a feed author when entries have none
+        feed.author(name=text(self.site_name))  # Atom needs a feed author when entries have none
         # The newest item's date, not the clock, so rebuilding unchanged content changes nothing.
-        newest = max((updated(item.meta) for item in items), default=self.renderer.site.now)
+        newest = max((item.meta.updated for item in items), default=self.renderer.site.now)
         feed.updated(newest)
         feed.lastBuildDate(newest)
         # feedgen prepends entries, so add oldest first to keep newest first in the file.
         for item in reversed(items):
-            self._entry(feed, item)
+            self._entry(feed, item, text)
         return feed
 
-    def _entry(self, feed: FeedGenerator, item: Item) -> None:
+    def _entry(self, feed: FeedGenerator, item: Item, text: Callable[[str], str]) -> None:
         meta: Bulletin = item.meta  # type: ignore[assignment]
         link = self.absolute(item.url)
         entry = feed.add_entry()
         entry.id(link)
         entry.guid(link, permalink=True)
-        entry.title(meta.title)
+        entry.title(text(meta.title))
         entry.link(href=link, rel="alternate")
-        entry.description(meta.summary, isSummary=True)
-        entry.content(absolute_urls(self.renderer.body(item), link), type="html")
+        entry.description(text(meta.summary), isSummary=True)
+        entry.content(cdata_safe(absolute_urls(self.renderer.body(item), link)), type="html")
         entry.published(meta.date)
         entry.pubDate(meta.date)
-        entry.updated(updated(meta))
+        entry.updated(meta.updated)
         for slug in meta.topics:
             entry.category(term=slug, label=self.renderer.site.taxonomy.label("topics", slug),
                            scheme=self.absolute("topics/"))
         if meta.author:
-            entry.author(name=meta.author)
+            entry.author(name=text(meta.author))

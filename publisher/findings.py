@@ -9,6 +9,7 @@ from enum import Enum
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # for the editor's information (what is scheduled); never fails a check
 
 
 @dataclass(frozen=True, order=True)
@@ -23,9 +24,10 @@ class Finding:
         return f"{self.path}:{self.line}: {self.severity.value}: {self.field}: {self.message}"
 
     def as_github(self) -> str:
-        # GitHub annotations end the message at a newline and treat '%' specially.
+        # GitHub annotations end the message at a newline and treat '%' specially; GitHub calls info "notice".
         message = f"{self.field}: {self.message}".replace("%", "%25").replace("\n", "%0A")
-        return f"::{self.severity.value} file={self.path},line={self.line}::{message}"
+        command = "notice" if self.severity is Severity.INFO else self.severity.value
+        return f"::{command} file={self.path},line={self.line}::{message}"
 
 
 class Findings:
@@ -40,10 +42,14 @@ class Findings:
     def warning(self, path: str, line: int, field: str, message: str) -> None:
         self._items.append(Finding(path, max(line, 1), Severity.WARNING, field, message))
 
+    def info(self, path: str, line: int, field: str, message: str) -> None:
+        self._items.append(Finding(path, max(line, 1), Severity.INFO, field, message))
+
     def strict(self) -> "Findings":
-        """Every warning becomes an error, for `publisher check --strict`."""
+        """Every warning becomes an error, for `publisher check --strict`; information stays information."""
         hardened = Findings()
-        hardened._items = [Finding(f.path, f.line, Severity.ERROR, f.field, f.message) for f in self._items]
+        hardened._items = [f if f.severity is Severity.INFO else Finding(f.path, f.line, Severity.ERROR, f.field,
+                                                                         f.message) for f in self._items]
         return hardened
 
     def sorted(self) -> list[Finding]:
@@ -56,6 +62,10 @@ class Findings:
     @property
     def warnings(self) -> list[Finding]:
         return [f for f in self.sorted() if f.severity is Severity.WARNING]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [f for f in self.sorted() if f.severity is Severity.INFO]
 
     def has_errors(self) -> bool:
         return any(f.severity is Severity.ERROR for f in self._items)

@@ -1,17 +1,38 @@
-"""Resolve links written between sources (relative paths to source files) to site URLs."""
+"""Resolve links written in sources to site URLs.
+
+Editors link to source files by relative path (`../toolkits/dental/index.md`); links to the site's own addresses
+(`/bulletins/2022/02/02/key-messages/`, or the same with `https://` and the site's host in front) are checked
+against the same site model, so a draft's address cannot leak into a published page by either route.
+"""
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
+from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+from urllib.parse import SplitResult, unquote, urlsplit
 
+import yaml
+
+from publisher.assets import reference_problem
+from publisher.rawhtml import SCHEME, URL_SCHEMES, clean_address
 from publisher.site import Item
-from publisher.sources import asset_url
+from publisher.sources import BULLETIN_NAME, asset_url, page_url
 
-SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 UNSAFE_SCHEMES = {"javascript", "vbscript", "data"}
+# Addresses the build writes besides the sources' pages: listings, search, feeds.
+GENERATED = re.compile(r"""(?x)
+    (?:bulletins/(?:\d{4}/)?|topics/(?:[a-z0-9-]+/)?)(?:page/\d+/)?
+  | (?:topics/[a-z0-9-]+/)?(?:feed|atom)\.xml
+  | (?:toolkits|directory|search)/
+  | sitemap\.xml(?:\.gz)?
+""")
+EXAMPLE_SOURCE = "bulletins/2022-02-02-key-messages.md"
 
 
 @dataclass(frozen=True)
@@ -21,38 +42,167 @@ class Resolved:
     problem: str | None = None
 
 
-class LinkResolver:
-    """Maps `[text](../toolkits/dental/index.md)` written in one source to the URL of the other."""
+def configured_site_url(root: Path) -> str | None:
+    """`site_url` from the site's mkdocs.yml, read leniently: MkDocs' own tags (!ENV…) are ignored."""
+    class Lenient(yaml.SafeLoader):
+        pass
 
-    def __init__(self, root: Path, items: list[Item]) -> None:
+    Lenient.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        config: Any = yaml.load((root / "mkdocs.yml").read_text(encoding="utf-8"), Lenient)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    value = config.get("site_url") if isinstance(config, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def expected_url(rel: str) -> str | None:
+    """The address a source would publish at, judged from its path alone (a bulletin's date from its name).
+
+    Used for sources whose front matter failed, so links to them are not reported on top of their own errors.
+    """
+    parts = PurePosixPath(rel).parts
+    if parts[0] == "bulletins":
+        name = BULLETIN_NAME.fullmatch(parts[-1])
+        return f"bulletins/{name['date'].replace('-', '/')}/{name['slug']}/" if name else None
+    if parts[0] == "toolkits":
+        return f"toolkits/{parts[1]}/"
+    if rel.startswith("content/directory/"):
+        return f"directory/{PurePosixPath(rel).stem}/"
+    return page_url(rel)
+
+
+@lru_cache(maxsize=1024)
+def _relative(rel: str, folder: str) -> str:
+    return posixpath.relpath(rel, folder or ".")
+
+
+class LinkResolver:
+    """Maps `[text](../toolkits/dental/index.md)` written in one source to the URL of the other.
+
+    `sources` lists every source found, including those that failed validation and so have no item: links to
+    them resolve to nothing and report nothing, since the source's own errors already say what is wrong.
+    """
+
+    def __init__(self, root: Path, items: list[Item], site_url: str | None = None,
+                 sources: Iterable[str] = ()) -> None:
         self.root = root
+        self._root = str(root)
         self.by_source = {item.rel: item for item in items}
+        self.by_url = {item.url: item for item in items}
+        self.by_slug = {item.slug: item for item in reversed(items)}  # the first of several with the same slug
+        self.failed = set(sources) - set(self.by_source)
+        self.failed_urls = {url for rel in self.failed if (url := expected_url(rel)) is not None}
+        self.by_name: dict[str, str] = {}  # file name -> the first source with it, for "did you mean"
+        for rel in [*self.by_source, *sorted(self.failed)]:
+            self.by_name.setdefault(posixpath.basename(rel), rel)
+        site = urlsplit(site_url if site_url is not None else configured_site_url(root) or "/")
+        self.host = (site.hostname or "").lower()
+        path = site.path or "/"
+        self.base_path = path if path.endswith("/") else path + "/"
+        # Source -> the files its links point to; assets.py publishes a file only if a published source uses it.
+        self.files_linked: dict[str, set[str]] = defaultdict(set)
+
+    def _is_file(self, rel: str) -> bool:
+        # os.path.isfile, unlike Path.is_file, also answers False for names too long or holding a NUL character.
+        return os.path.isfile(os.path.join(self._root, rel))
 
     def resolve(self, from_rel: str, target: str) -> Resolved:
-        scheme = SCHEME.match(target)
+        cleaned = clean_address(target)
+        scheme = SCHEME.match(cleaned)
         if scheme:
-            if scheme.group(1).lower() in UNSAFE_SCHEMES:
-                return Resolved(None, problem=f'"{scheme.group(1)}:" links can run code or hide content and are not '
-                                "allowed; link to a web page or a file instead")
-            return Resolved(None)
-        path, sep, fragment = target.partition("#")
+            return self._with_scheme(from_rel, scheme.group(1).lower(), cleaned, target)
+        if cleaned.startswith("//"):
+            return self._on_host(from_rel, "https:" + cleaned, target)
+        if cleaned.startswith("/"):
+            return self._site_path(from_rel, urlsplit(cleaned), target)
+        path, sep, fragment = cleaned.partition("#")
         path = path.split("?", 1)[0]
-        if not path or path.startswith("/"):
+        if not path:
             return Resolved(None)
         rel = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), path))
-        anchor = sep + fragment
         if rel.endswith(".md"):
-            return self._to_source(from_rel, rel, path, anchor)
-        if rel.startswith("..") or not (self.root / rel).is_file():
+            return self._to_source(from_rel, rel, path, sep + fragment)
+        if rel.startswith("..") or not self._is_file(rel):
             return Resolved(None, problem=f'the file "{path}" does not exist; check the name and the folder '
                             f"(links are relative to {posixpath.dirname(from_rel) or 'the site folder'}/)")
-        return Resolved(asset_url(rel) + anchor)
+        return self._to_file(from_rel, rel, path, sep + fragment)
+
+    def _with_scheme(self, from_rel: str, scheme: str, cleaned: str, written: str) -> Resolved:
+        if scheme in UNSAFE_SCHEMES:
+            return Resolved(None, problem=f'"{scheme}:" links can run code or hide content and are not allowed; '
+                            "link to a web page or a file instead")
+        if scheme not in URL_SCHEMES:
+            return Resolved(None, problem=f'"{scheme}:" links are not allowed on the site and would be removed; link '
+                            "to a web page (https://…), an email address (mailto:…) or a phone number (tel:…)")
+        if scheme in ("http", "https"):
+            return self._on_host(from_rel, cleaned, written)
+        return Resolved(None)
+
+    def _on_host(self, from_rel: str, url: str, written: str) -> Resolved:
+        """An absolute address: checked like a path when it points into this site, else left as written."""
+        try:
+            parts = urlsplit(url)
+            host, port = (parts.hostname or "").lower(), parts.port
+        except ValueError:
+            return Resolved(None)  # not an address at all; bodycheck asks the sanitiser whether it keeps it
+        inside = parts.path.startswith(self.base_path) or parts.path + "/" == self.base_path
+        if not self.host or host != self.host or port not in (None, 80, 443) or not inside:
+            return Resolved(None)
+        return self._site_path(from_rel, parts, written)
+
+    def _site_path(self, from_rel: str, parts: SplitResult, written: str) -> Resolved:
+        """A link to one of the site's own addresses, such as /bulletins/2022/02/02/key-messages/."""
+        path = unquote(parts.path)
+        if path.startswith(self.base_path):
+            url = path[len(self.base_path):]
+        else:
+            url = path.lstrip("/")  # written from the site's root, as in the README's table of addresses
+        url = url.removesuffix("index.html")
+        rest = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        item = self.by_url.get(url) or (self.by_url.get(url + "/") if url and not url.endswith("/") else None)
+        if item is not None:
+            return Resolved(item.url + rest, target=item)
+        if GENERATED.fullmatch(url) or url == "":
+            return Resolved(url + rest)
+        if url in self.failed_urls or url + "/" in self.failed_urls:
+            return Resolved(None)
+        source = self._published_file(url)
+        if source is not None:
+            return self._to_file(from_rel, source, written, rest)
+        return Resolved(None, problem=f'there is no page at "{written}"; link to the source file instead, e.g. '
+                        f'"{self._example(from_rel, url)}"')
+
+    def _published_file(self, url: str) -> str | None:
+        """The file beside the sources that publishes at `url` (the reverse of `asset_url`), if there is one."""
+        url = posixpath.normpath(url)
+        if url.startswith(("..", "/")) or url.endswith(".md"):
+            return None
+        if url.startswith("bulletins/files/"):
+            rel = "bulletins/" + url.removeprefix("bulletins/files/")
+        else:
+            rel = url if url.startswith("toolkits/") else f"content/{url}"
+        return rel if self._is_file(rel) else None
+
+    def _example(self, from_rel: str, url: str) -> str:
+        """The source a broken site address most likely meant (same last part), else a sample bulletin path."""
+        guess = self.by_slug.get(url.rstrip("/").rpartition("/")[2])
+        return _relative(guess.rel if guess else EXAMPLE_SOURCE, posixpath.dirname(from_rel))
+
+    def _to_file(self, from_rel: str, rel: str, written: str, rest: str) -> Resolved:
+        problem = reference_problem(self.root, rel)
+        if problem:
+            return Resolved(None, problem=f'"{written}" {problem}')
+        self.files_linked[from_rel].add(rel)
+        return Resolved(asset_url(rel) + rest)
 
     def _to_source(self, from_rel: str, rel: str, written: str, anchor: str) -> Resolved:
         item = self.by_source.get(rel)
         if item is None:
-            close = [r for r in self.by_source if posixpath.basename(r) == posixpath.basename(rel)]
-            suggestion = posixpath.relpath(close[0], posixpath.dirname(from_rel) or ".") if close else ""
+            if rel in self.failed:
+                return Resolved(None)  # it exists; its own errors are reported against it
+            close = self.by_name.get(posixpath.basename(rel))
+            suggestion = _relative(close, posixpath.dirname(from_rel)) if close else ""
             hint = f'; did you mean "{suggestion}"?' if close else "; check the file name and the folder"
             return Resolved(None, problem=f'links to "{written}", which does not exist{hint}')
         return Resolved(item.url + anchor, target=item)

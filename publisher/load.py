@@ -1,10 +1,16 @@
 """Read a source file and split it into front matter and body, keeping line numbers.
 
 Line numbers refer to the file as the editor sees it: line 1 is the opening `---`.
+
+Sources are written by people and sometimes pasted from anywhere, so nothing in them may make the publisher
+crash or run for minutes: files are capped in size, and the YAML is screened event by event (no anchors or
+aliases, no tags, limited nesting, field names that are words and appear once) before any Python object is
+built from it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +21,11 @@ from publisher.findings import Findings
 
 FieldPath = tuple[str | int, ...]
 FENCE = "---"
+MAX_FILE_BYTES = 1024 * 1024  # the longest real bulletin is about 20 KB; more is pasted images or a runaway file
+MAX_DEPTH = 10  # the deepest real field, downloads[0].title, is 3 levels down
+MAX_NUMBER_LENGTH = 100  # Python refuses to read whole numbers over 4,300 digits; no real value comes near 100
+_STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 # libyaml's parser is several times faster than PyYAML's; both keep marks for line numbers.
@@ -25,10 +36,21 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text so we can explain bad dates ourselves."""
 
 
+# Dates stay text so we can explain bad ones; a lone "=" (YAML 1.1's obscure "value" type) stays text too,
+# since safe YAML has no way to build it and would fail with a message no editor could act on.
+_KEPT_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _KEPT_AS_TEXT]
     for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def field_name(loc: FieldPath) -> str:
+    """`downloads[0].file` for ("downloads", 0, "file"), as editors see fields in messages."""
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "front matter"
 
 
 @dataclass
@@ -51,8 +73,10 @@ class Document:
 
 
 def read_text(path: Path, rel: str, findings: Findings) -> str | None:
-    """Decode a file as UTF-8 (with or without BOM), normalising line endings."""
-    raw = path.read_bytes()
+    """Decode a file as UTF-8 (with or without BOM), normalising line endings; None if it is unusable."""
+    raw = _read_capped(path, rel, findings)
+    if raw is None:
+        return None
     if not raw.strip():
         findings.error(rel, 1, "file", "the file is empty; add front matter and content, or delete the file")
         return None
@@ -69,41 +93,200 @@ def read_text(path: Path, rel: str, findings: Findings) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def parse_yaml(text: str, rel: str, first_line: int, findings: Findings) -> tuple[Any, dict[FieldPath, int]] | None:
-    """Parse YAML text whose first line is `first_line` of the file; None on a syntax error."""
-    loader = _Loader(text)
+def _read_capped(path: Path, rel: str, findings: Findings) -> bytes | None:
+    """The file's bytes, reading at most one byte past the limit so a huge file is never loaded."""
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+            size = max(len(raw), path.stat().st_size)
+    except OSError as exc:
+        findings.error(rel, 1, "file", f"the file could not be read ({exc.strerror or exc}); check that it is an "
+                       "ordinary file you can open")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        findings.error(rel, 1, "file",
+                       f"the file is {_megabytes(size)} MB, over the limit of {_megabytes(MAX_FILE_BYTES)} MB "
+                       "for a source file; put pictures and documents in "
+                       "files of their own and link to them, or split the text into several pages")
+        return None
+    return raw
+
+
+def _megabytes(size: int) -> str:
+    # Rounded up, so a file just over the limit never reads as "1.0 MB, over the limit of 1 MB".
+    tenths = math.ceil(size * 10 / (1024 * 1024))
+    return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+
+
+def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
+               place: str = "front matter") -> tuple[Any, dict[FieldPath, int]] | None:
+    """Parse YAML text whose first line is `first_line` of the file; None on a syntax error.
+
+    `place` names the YAML in messages: "front matter", or "this file" for a YAML data file.
+    """
+    try:
+        _screen(text, first_line, place)
+        node, data = _compose(text)
+    except _Refused as refused:
+        findings.error(rel, refused.line, field_name(refused.loc), refused.message)
+        return None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problem = exc.problem or "the YAML could not be read"
-        offending = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
-        if "mapping values are not allowed" in problem and ": " in offending.partition(": ")[2]:
-            advice = ("this line has a second ': ' in its value; put the whole value in quotes, "
-                      'e.g. title: "Key messages: February"')
-        else:
-            advice = (f"YAML syntax error: {problem}; check the indentation, and put text containing ': ' or "
-                      "starting with a quote, '[' or '*' in quotes")
-        findings.error(rel, line, "front matter", advice)
+        findings.error(rel, *_syntax_error(exc, text, first_line))
+        return None
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text.encode("utf-8")[:exc.position].count(b"\n")  # libyaml counts bytes
+        findings.error(rel, line, "front matter",
+                       f"this line holds an invisible control character (code {exc.character:#x}) that YAML cannot "
+                       "read; delete it, for example by typing the line again")
         return None
     except yaml.YAMLError as exc:
         findings.error(rel, first_line, "front matter", f"YAML could not be read: {exc}")
         return None
-    finally:
-        loader.dispose()
     lines: dict[FieldPath, int] = {}
     if node is not None:
         _record_lines(node, (), first_line, lines)
     return data, lines
 
 
+def _compose(text: str) -> tuple[yaml.Node | None, Any]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str, str]:
+    """The line, field and message of a YAML syntax error, with advice for the usual causes."""
+    mark = exc.problem_mark or exc.context_mark
+    line = first_line + (mark.line if mark else 0)
+    problem = exc.problem or "the YAML could not be read"
+    offending = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+    if "mapping values are not allowed" in problem and ": " in offending.partition(": ")[2]:
+        advice = ("this line has a second ': ' in its value; put the whole value in quotes, "
+                  'e.g. title: "Key messages: February"')
+    elif offending.lstrip(" ").startswith("\t"):
+        advice = "this line is indented with a tab; YAML needs spaces, so replace the tab with spaces"
+    else:
+        advice = (f"YAML syntax error: {problem}; check the indentation, and put text containing ': ' or "
+                  "starting with a quote, '[' or '*' in quotes")
+    return line, "front matter", advice
+
+
+class _Refused(Exception):
+    """YAML we will not build objects from: the file line, the field and the editor-facing message."""
+
+    def __init__(self, line: int, loc: FieldPath, message: str) -> None:
+        super().__init__(message)
+        self.line, self.loc, self.message = line, loc, message
+
+
+@dataclass
+class _Open:
+    """A mapping (with the keys seen so far, and their lines) or a list that the event stream is inside."""
+
+    loc: FieldPath
+    keys: dict[str, int] | None
+    key: str | None = None  # in a mapping, the key whose value is being read
+    items: int = 0  # in a list, how many items have been read
+
+    @property
+    def wants_key(self) -> bool:
+        return self.keys is not None and self.key is None
+
+    def child(self) -> FieldPath:
+        return self.loc + ((self.key,) if self.keys is not None else (self.items,))
+
+    def finish_child(self) -> None:
+        if self.keys is not None:
+            self.key = None
+        else:
+            self.items += 1
+
+
+def _screen(text: str, first_line: int, place: str) -> None:
+    """Walk the YAML's parse events once, in constant stack space, raising _Refused at the first problem.
+
+    This runs before any node or object exists, and stops at the first problem: ten lines of nested aliases
+    expand to billions of values, and nesting thousands deep slows libyaml quadratically and overflows the
+    recursive composer, so both are stopped here, where they still cost nothing.
+    """
+    loader = _Loader(text)
+    try:
+        inside: list[_Open] = []
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionEndEvent):
+                inside.pop()
+                if inside:
+                    inside[-1].finish_child()
+            elif isinstance(event, yaml.NodeEvent):
+                _screen_node(event, inside, loader, first_line, place)
+    finally:
+        loader.dispose()
+
+
+def _screen_node(event: yaml.NodeEvent, inside: list[_Open], loader: Any, first_line: int, place: str) -> None:
+    line = first_line + event.start_mark.line
+    parent = inside[-1] if inside else None
+    if parent is not None and parent.wants_key:
+        _refuse_references(event, parent.loc, line, place)
+        parent.key = _field_key(event, parent, loader, line)
+        return
+    loc = parent.child() if parent is not None else ()
+    _refuse_references(event, loc, line, place)
+    if isinstance(event, yaml.CollectionStartEvent):
+        if len(inside) >= MAX_DEPTH:
+            raise _Refused(line, loc, f"this is nested more than {MAX_DEPTH} levels deep (no field needs more than "
+                                      "3); check the brackets [ ] { } and the indentation")
+        inside.append(_Open(loc, {} if isinstance(event, yaml.MappingStartEvent) else None))
+        return
+    _refuse_long_number(event, loc, loader, line)
+    if parent is not None:
+        parent.finish_child()
+
+
+def _refuse_references(event: yaml.NodeEvent, loc: FieldPath, line: int, place: str) -> None:
+    if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+        raise _Refused(line, loc, f"anchors (&name) and aliases (*name) are not allowed in {place}; "
+                                  "write the value out in full")
+    tag = getattr(event, "tag", None)
+    if tag is not None:
+        shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+        raise _Refused(line, loc, f'YAML tags such as "{shown}" are not allowed in {place}; remove the tag, or put '
+                                  "the whole value in quotes if it is text")
+
+
+def _field_key(event: yaml.NodeEvent, parent: _Open, loader: Any, line: int) -> str:
+    """The key as text, refusing keys YAML would read as numbers, yes/no, nothing or lists, and repeated keys."""
+    if not isinstance(event, yaml.ScalarEvent):
+        raise _Refused(line, parent.loc, "a list or a set of fields cannot be a field name; field names must be "
+                                         'words, e.g. "title: ..."')
+    key = event.value
+    if loader.resolve(yaml.ScalarNode, key, event.implicit) != _STR_TAG:
+        shown = f'"{key}" cannot be a field name' if key.strip() else "the field name is missing"
+        raise _Refused(line, parent.loc, f'{shown}; field names must be words, e.g. "title: ..."')
+    assert parent.keys is not None
+    if key in parent.keys:
+        raise _Refused(line, parent.loc + (key,),
+                       f'"{key}" appears twice (first on line {parent.keys[key]}); keep one')
+    parent.keys[key] = line
+    return key
+
+
+def _refuse_long_number(event: yaml.NodeEvent, loc: FieldPath, loader: Any, line: int) -> None:
+    if not isinstance(event, yaml.ScalarEvent) or len(event.value) <= MAX_NUMBER_LENGTH or not event.implicit[0]:
+        return
+    if loader.resolve(yaml.ScalarNode, event.value, event.implicit) == _INT_TAG:
+        raise _Refused(line, loc, f"this number is too long ({len(event.value)} characters); check it, or put it "
+                                  "in quotes if it is text")
+
+
 def _record_lines(node: yaml.Node, loc: FieldPath, first_line: int, lines: dict[FieldPath, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.start_mark)
-            child = loc + (key,)
+            child = loc + (key_node.value,)  # _screen let through only keys that are text
             lines[child] = first_line + key_node.start_mark.line
             _record_lines(value_node, child, first_line, lines)
     elif isinstance(node, yaml.SequenceNode):
@@ -148,7 +331,7 @@ def load_yaml_file(path: Path, rel: str, findings: Findings) -> Document | None:
     text = read_text(path, rel, findings)
     if text is None:
         return None
-    parsed = parse_yaml(text, rel, 1, findings)
+    parsed = parse_yaml(text, rel, 1, findings, place="this file")
     if parsed is None:
         return None
     data, field_lines = parsed

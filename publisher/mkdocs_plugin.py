@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -17,16 +19,33 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
+from publisher.escaping import Markup, plain_toc, script_json
+from publisher.deploy import current_commit
 from publisher.feeds import FeedWriter
+from publisher.hosting import build_time, write_host_files
 from publisher.findings import Findings
 from publisher.search import SearchIndexFailed, build_index
 from publisher.render import OutputPage, Renderer, base_path
 from publisher.site import Site
-from publisher.sources import TAXONOMY, asset_url
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 THEME_DIR = Path(__file__).parent / "theme"
 MANIFEST = "manifest.json"
+PLACEHOLDER_HOST = "example.nhs.uk"  # the shipped mkdocs.yml's stand-in address
+
+
+def site_url_for(configured: str | None) -> str | None:
+    """SITE_URL in the environment wins, so a preview deploy links to itself rather than to the live site."""
+    override = os.environ.get("SITE_URL", "").strip()
+    if override:
+        if not re.match(r"https?://[^/\s]+", override):
+            raise PluginError(f'SITE_URL is "{override}", which is not a web address; write it in full, '
+                              "e.g. SITE_URL=https://preview.example.org/")
+        configured = override if override.endswith("/") else override + "/"
+    if os.environ.get("CI") and PLACEHOLDER_HOST in (configured or ""):
+        log.warning(f"site_url is still the placeholder {configured}: feeds, the sitemap and share links will "
+                    "point there; set site_url in mkdocs.yml (or SITE_URL) to the real address")
+    return configured
 
 
 def findings_message(findings: Findings) -> str:
@@ -48,17 +67,23 @@ class PublisherPlugin(BasePlugin):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.validated is not None:
-            self.site = self.validated
+            # Taken once: MkDocs keeps one plugin object per process, and the next build must load afresh.
+            self.site, self.validated = self.validated, None
         else:
             self.site = self._load(Path(config.config_file_path).resolve().parent)
         config.theme.dirs.insert(0, str(THEME_DIR))
+        config.site_url = site_url_for(config.site_url)
         return config
 
     @staticmethod
     def _load(root: Path) -> Site:
+        from publisher.dates import BadSourceDateEpoch
         from publisher.validate import load_site
 
-        site, findings = load_site(root)
+        try:
+            site, findings = load_site(root)
+        except BadSourceDateEpoch as exc:
+            raise PluginError(str(exc)) from None
         for warning in findings.warnings:
             log.warning(warning.as_text())
         if site is None or findings.has_errors():
@@ -67,7 +92,7 @@ class PublisherPlugin(BasePlugin):
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
-        self.renderer = Renderer(self.site, config.site_url or "http://localhost/")
+        self.renderer = Renderer(self.site, config.site_url or "http://localhost/", config.site_name)
         pages = self.renderer.pages(parallel=not self.previewing)
         if self.previewing:
             previews = self.renderer.previews()
@@ -75,7 +100,7 @@ class PublisherPlugin(BasePlugin):
                 log.info(f"Previewing {preview.item.state} bulletin {preview.item.rel} at /{preview.url}")
             pages += previews
         self.pages = {page.src_uri: page for page in pages}
-        kept = [f for f in files if not f.src_uri.endswith(".md") and f.src_uri != TAXONOMY.removeprefix("content/")]
+        kept = self._theme_files(files, config)
         in_nav = self._nav_uris(config)
         # Only the hand-ordered nav pages count as "in nav"; the rest are reached through listings.
         generated = [File.generated(config, uri, content="",
@@ -99,16 +124,37 @@ class PublisherPlugin(BasePlugin):
         return uris
 
     def _asset_files(self, config: MkDocsConfig) -> list[File]:
-        """Toolkit downloads and files beside bulletins, copied as they are."""
+        """The files `assets.py` checked and chose, copied as they are: those a published source lists or links to.
+
+        `mkdocs serve` also copies the files of the draft and scheduled bulletins it previews.
+        """
         assert self.site is not None
-        root = self.site.root
-        assets = []
-        for folder in ("toolkits", "bulletins"):
-            for path in sorted((root / folder).rglob("*")):
-                if path.is_file() and path.suffix != ".md" and not path.name.startswith("."):
-                    uri = asset_url(path.relative_to(root).as_posix())
-                    assets.append(File.generated(config, uri, abs_src_path=str(path)))
-        return assets
+        return [File.generated(config, attachment.url, abs_src_path=str(attachment.path))
+                for attachment in self.site.attachments if attachment.published or self.previewing]
+
+    @staticmethod
+    def _theme_files(files: Files, config: MkDocsConfig) -> list[File]:
+        """The files MkDocs found, minus all of docs_dir's: content reaches the site only through our pipeline.
+
+        MkDocs itself would render other Markdown endings (.markdown, .mkd…) and copy any other file there unchecked.
+        A docs_dir file also hides the theme's file of the same name, so the theme's files are listed afresh.
+        """
+        docs_dir = Path(config.docs_dir).resolve()
+        kept = [file for file in files if file.src_dir is None or Path(file.src_dir).resolve() != docs_dir]
+        theme = Files([])
+        theme.add_files_from_theme(config.theme.get_env(), config)
+        present = {file.src_uri for file in kept}
+        return kept + [file for file in theme if file.src_uri not in present]
+
+    def on_env(self, env, config: MkDocsConfig, files: Files):
+        """MkDocs' Jinja environment does not escape; ours must, since titles and summaries come from contributors.
+
+        With autoescaping on, every value the theme prints is HTML-escaped unless it is already `Markup`: page bodies
+        (our sanitised HTML), `super()` blocks, macros and `tojson` output.
+        """
+        env.autoescape = True
+        env.filters["script_json"] = script_json
+        return env
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         output = self.pages.get(page.file.src_uri)
@@ -122,8 +168,8 @@ class PublisherPlugin(BasePlugin):
         output = self.pages.get(page.file.src_uri)
         if output is None:
             return html
-        page.toc = get_toc(output.toc)
-        return output.html
+        page.toc = get_toc(plain_toc(output.toc))
+        return Markup(output.html)  # rendered by our escaping templates and sanitised: safe to print as it is
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         output = self.pages.get(page.file.src_uri)
@@ -144,6 +190,8 @@ class PublisherPlugin(BasePlugin):
                        "source": page.item.rel if page.item else None, "title": page.title}
                       for page in sorted(self.pages.values(), key=lambda p: p.url)],
             "feeds": sorted(root + feed.path for feed in feeds),
+            "built": build_time(self.site.now),
+            "commit": current_commit(self.site.root),
         }
         target = site_dir / MANIFEST
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -151,6 +199,8 @@ class PublisherPlugin(BasePlugin):
             build_index(site_dir)
         except SearchIndexFailed as exc:
             raise PluginError(str(exc)) from None
+        published = [page for page in self.pages.values() if page.kind != "preview"]
+        write_host_files(site_dir, published, self.renderer.absolute)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent

@@ -94,6 +94,11 @@ class Bulletin(Strict):
     changes: list[Change] = []
     author: Text | None = None
 
+    @property
+    def updated(self) -> datetime:
+        """When the bulletin last changed: its date, or its latest recorded change."""
+        return max([self.date] + [change.date for change in self.changes])
+
 
 class Download(Strict):
     title: Text
@@ -166,6 +171,18 @@ class Page(Strict):
     summary: Summary | None = None
 
 
+def _term_slug(value: str) -> str:
+    # Slugs become URL paths and file names (topics/<slug>/feed.xml), so nothing but lower-case words and hyphens.
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value):
+        raise PydanticCustomError(
+            "bad_slug", '"{value}" is not a valid slug; use lower-case words and digits joined by hyphens, '
+            "e.g. mental-health", {"value": value[:60]})
+    return value
+
+
+TermSlug = Annotated[str, AfterValidator(_term_slug)]
+
+
 class Term(Strict):
     label: Text
     description: Text
@@ -174,16 +191,35 @@ class Term(Strict):
 class Taxonomy(Strict):
     """`content/taxonomy.yml`: the controlled vocabularies."""
 
-    topics: dict[str, Term]
-    regions: dict[str, Term]
-    settings: dict[str, Term]
-    approaches: dict[str, Term]
-    audiences: dict[str, Term]
-    evidence: dict[str, Term]
+    topics: dict[TermSlug, Term]
+    regions: dict[TermSlug, Term]
+    settings: dict[TermSlug, Term]
+    approaches: dict[TermSlug, Term]
+    audiences: dict[TermSlug, Term]
+    evidence: dict[TermSlug, Term]
 
     def label(self, vocabulary: str, slug: str) -> str:
         term = getattr(self, vocabulary).get(slug)
         return term.label if term else slug
+
+
+def _abbreviation(value: str) -> str:
+    # The style check only questions words in capitals, so anything else listed here could never match.
+    if not re.fullmatch(r"(?=.*[A-Z])[A-Z0-9&]+s?", value.strip()):
+        raise PydanticCustomError(
+            "bad_abbreviation", '"{value}" is not an abbreviation in capitals; write it as it appears in the text, '
+            "e.g. NHS", {"value": value[:60]})
+    return value.strip()
+
+
+def _none_as_empty(value: object) -> object:
+    return [] if value is None else value
+
+
+class Acronyms(Strict):
+    """`content/acronyms.yml`: abbreviations every reader knows, which the style check need not see explained."""
+
+    known: Annotated[list[Annotated[str, AfterValidator(_abbreviation)]], BeforeValidator(_none_as_empty)] = []
 
 
 REQUIRED_TOPICS = (

@@ -52,6 +52,7 @@ class OutputPage:
     toc: list[dict] = field(default_factory=list)
     feeds: list[Feed] = field(default_factory=list)
     item: Item | None = None
+    structured_data: dict | None = None  # schema.org JSON-LD, written by the theme through `script_json`
 
     @property
     def src_uri(self) -> str:
@@ -100,11 +101,12 @@ def base_path(site_url: str | None) -> str:
 
 
 class Renderer:
-    def __init__(self, site: Site, site_url: str = "http://localhost/") -> None:
+    def __init__(self, site: Site, site_url: str = "http://localhost/", site_name: str = "") -> None:
         self.site = site
         self.site_url = site_url
+        self.site_name = site_name
         self.base_path = base_path(site_url)
-        self.converter = Converter(LinkResolver(site.root, site.items), self.base_path)
+        self.converter = Converter(LinkResolver(site.root, site.items, site_url), self.base_path)
         self.env = Environment(loader=PackageLoader("publisher", "templates"), autoescape=select_autoescape(),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(url=self.url, absolute=self.absolute, long_date=dates.long_date, label=site.taxonomy.label,
@@ -172,7 +174,20 @@ class Renderer:
                             newer=newer, older=older, feeds=feeds)
         html = searchable(html, item, self.site)
         return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
-                          site_feeds() + feeds, item)
+                          site_feeds() + feeds, item, self.news_article(item))
+
+    def news_article(self, item: Item) -> dict:
+        """schema.org NewsArticle, so search engines show the bulletin's date and publisher."""
+        meta = item.meta
+        publisher = {"@type": "Organization", "name": self.site_name, "url": self.absolute("")}
+        author = {"@type": "Organization", "name": meta.author} if meta.author else publisher
+        return {
+            "@context": "https://schema.org", "@type": "NewsArticle",
+            "headline": meta.title, "description": meta.summary, "url": self.absolute(item.url),
+            "mainEntityOfPage": self.absolute(item.url), "datePublished": meta.date.isoformat(),
+            "dateModified": meta.updated.isoformat(),
+            "author": author, "publisher": publisher,
+        }
 
     def listing(self, base: str, title: str, items: list[Item], intro: str = "",
                 feeds: list[Feed] | None = None, extra: dict | None = None) -> list[OutputPage]:

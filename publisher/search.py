@@ -9,14 +9,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import sys
-from html import escape
+import tempfile
 from pathlib import Path
 
 import cbor2
 
 from publisher.dates import long_date
+from publisher.escaping import escape
 from publisher.models import Bulletin, DirectoryEntry, Page, Toolkit
 from publisher.site import Item, Site
 
@@ -55,8 +57,12 @@ def searchable(html: str, item: Item, site: Site) -> str:
 
 def build_index(site_dir: Path) -> None:
     """Run Pagefind over the built HTML; it writes its chunked index to site_dir/pagefind/."""
-    result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir), "--silent"],
-                            capture_output=True, text=True)
+    # Pagefind also reads pagefind.yml and PAGEFIND_* settings from where it runs; a stray one must not change
+    # (or break) the index, so it runs in an empty folder with only our own settings.
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+    with tempfile.TemporaryDirectory() as empty:
+        result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir.resolve()), "--silent"],
+                                capture_output=True, text=True, cwd=empty, env=environment)
     if result.returncode != 0:
         raise SearchIndexFailed(f"Pagefind could not index the site: {result.stderr.strip() or result.stdout.strip()}")
     stabilise_index(site_dir / "pagefind")

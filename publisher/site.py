@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from publisher.load import Document
 from publisher.models import Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit
 from publisher.sources import Source
+
+if TYPE_CHECKING:
+    from publisher.assets import Attachment
 
 State = Literal["published", "draft", "scheduled"]
 
@@ -51,6 +54,7 @@ class Site:
     taxonomy: Taxonomy
     now: datetime
     items: list[Item] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)  # files sources use, chosen by assets.py
 
     def _of(self, model: type[Strict]) -> list[Item]:
         return [item for item in self.items if isinstance(item.meta, model)]

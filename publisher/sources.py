@@ -5,6 +5,7 @@ A site is the folder holding `mkdocs.yml`, with `bulletins/`, `toolkits/` and `c
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -13,6 +14,9 @@ from publisher.models import Bulletin, DirectoryEntry, Page, Strict, Toolkit
 
 BULLETIN_NAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TAXONOMY = "content/taxonomy.yml"
+# The site's settings, read by the pipeline and never published (style.py reads the second as ACRONYMS_FILE).
+DATA_FILES = (TAXONOMY, "content/acronyms.yml")
+SOURCE_FOLDERS = ("bulletins", "toolkits", "content")
 
 # Generated listings own these URLs; a page may not publish there.
 RESERVED_URLS = {
@@ -34,25 +38,73 @@ class Source:
     def folder(self) -> PurePosixPath:
         return PurePosixPath(self.rel).parent
 
+    @property
+    def root(self) -> Path:
+        """The site folder (the one holding mkdocs.yml)."""
+        return self.path.parents[len(PurePosixPath(self.rel).parts) - 1]
 
-def find_sources(root: Path) -> list[Source]:
-    """Every Markdown source of the site, with the model that validates it."""
-    found: list[Source] = []
-    for path in _markdown_files(root / "bulletins"):
-        found.append(Source(path, _rel(root, path), Bulletin))
-    for path in sorted((root / "toolkits").glob("*/index.md")):
-        found.append(Source(path, _rel(root, path), Toolkit))
-    for path in _markdown_files(root / "content"):
-        rel = _rel(root, path)
-        model = DirectoryEntry if rel.startswith("content/directory/") else Page
-        found.append(Source(path, rel, model))
+
+@dataclass(frozen=True)
+class SiteFile:
+    """A file, or a symbolic link, under one of the source folders."""
+
+    path: Path
+    rel: str
+    link: bool  # links are never followed, read or published
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.rel).suffix.lower()
+
+
+def site_files(root: Path) -> list[SiteFile]:
+    """Every file and link under bulletins/, toolkits/ and content/, folder by folder, each in a stable order.
+
+    Links are listed but never followed, not even links to folders, so nothing outside the site folder is ever read.
+    Names starting with a dot (.git, .env, .DS_Store) are skipped: they are never sources and never published.
+    """
+    found: list[SiteFile] = []
+    for folder in SOURCE_FOLDERS:
+        top = root / folder
+        if top.is_symlink():
+            found.append(SiteFile(top, folder, link=True))
+        elif top.is_dir():
+            found += sorted(_walk(root, top), key=lambda file: PurePosixPath(file.rel).parts)
     return found
 
 
-def _markdown_files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+def _walk(root: Path, top: Path) -> list[SiteFile]:
+    found = []
+    for here, folders, names in os.walk(top):  # followlinks=False: a link to a folder is listed, never entered
+        base = Path(here)
+        linked_folders = [name for name in folders if (base / name).is_symlink()]
+        for name in names + linked_folders:
+            path = base / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink():
+                found.append(SiteFile(path, _rel(root, path), link=True))
+            elif path.is_file():  # not a pipe or device, which would hang or mean nothing on a web site
+                found.append(SiteFile(path, _rel(root, path), link=False))
+        folders[:] = [name for name in folders if not name.startswith(".") and name not in linked_folders]
+    return found
+
+
+def find_sources(root: Path) -> list[Source]:
+    """Every Markdown source of the site, with the model that validates it. Links are never sources."""
+    found: list[Source] = []
+    for file in site_files(root):
+        if file.link or not file.rel.endswith(".md"):
+            continue
+        parts = PurePosixPath(file.rel).parts
+        if parts[0] == "bulletins":
+            found.append(Source(file.path, file.rel, Bulletin))
+        elif parts[0] == "toolkits" and len(parts) == 3 and parts[2] == "index.md":
+            found.append(Source(file.path, file.rel, Toolkit))
+        elif parts[0] == "content":
+            model = DirectoryEntry if file.rel.startswith("content/directory/") else Page
+            found.append(Source(file.path, file.rel, model))
+    return found
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from publisher.bodycheck import INLINE_LINK, body_lines
+from publisher.bodycheck import MARKDOWN_AUTOLINK, SPACES, Body, Link, Prose, read_body
 from publisher.findings import Findings
 from publisher.load import load_yaml_file
+from publisher.models import Acronyms
 from publisher.render import file_size
 from publisher.site import Item, Site
 
@@ -21,47 +22,57 @@ DEFAULT_KNOWN_ACRONYMS = {"NHS", "GP", "UK", "COVID", "PDF", "DOCX", "XLSX", "RS
 VAGUE_LINK_TEXT = {"click here", "here", "read more", "more", "this page", "this link", "link", "find out more",
                    "click", "this", "more information", "learn more", "see here"}
 HEADING = re.compile(r"^(#{1,6})\s+\S")
-ACRONYM = re.compile(r"(?<![\w/.-])([A-Z][A-Z0-9&]*[A-Z])(s?)(?![\w/-])")
-ABBR_DEFINITION = re.compile(r"^\*\[([^\]]+)\]:")
+# A run of capitals, digits and ampersands; `acronym_in` finds the abbreviation in it ("AT&T", "ICSs", "HEE").
+CAPITALS = re.compile(r"(?<![\w/.-])[A-Z][A-Z0-9&]++")
+WORD_AFTER = re.compile(r"[\w/-]")
+ABBR_DEFINITION = re.compile(r"^\*\[([^\]]++)\]:")
 FILE_SIZE_NOTE = re.compile(r"\((PDF|DOCX?|XLSX?|PPTX?|ODT|CSV), \d+(\.\d+)? ?[KM]B\)", re.IGNORECASE)
 BARE_URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
-AUTOLINK = re.compile(r"<(https?://[^>\s]+)>")
+LONGEST_TEXT = 300  # link text longer than this is neither a vague phrase nor a bare address, and is not read again
 
 
 def known_acronyms(root: Path, findings: Findings) -> set[str]:
+    """The built-in abbreviations plus the `known:` list of content/acronyms.yml, reporting a malformed file."""
+    from publisher.validate import validate_model  # imported here because validate imports this module
+
     path = root / ACRONYMS_FILE
     if not path.is_file():
         return set(DEFAULT_KNOWN_ACRONYMS)
     doc = load_yaml_file(path, ACRONYMS_FILE, findings)
-    listed = doc.data.get("known", []) if doc else []
-    return set(DEFAULT_KNOWN_ACRONYMS) | {str(word) for word in listed or []}
+    listed = validate_model(doc, Acronyms, findings) if doc else None
+    return set(DEFAULT_KNOWN_ACRONYMS) | set(listed.known if isinstance(listed, Acronyms) else ())
 
 
-def check_link_text(item: Item, line_number: int, line: str, findings: Findings) -> None:
-    for match in INLINE_LINK.finditer(line):
-        if match.group(1):
+def check_link_text(item: Item, prose: Prose, findings: Findings) -> None:
+    line_number, line, links = prose
+    for link in links:
+        if link.image:
             continue
-        text, target = match.group(2).strip(), match.group(3)
+        short = link.text_end - link.text_start <= LONGEST_TEXT
+        text = link.text(line).strip() if short else ""
         plain = re.sub(r"[*_`]", "", text).strip(" .:!").lower()
-        if plain in VAGUE_LINK_TEXT:
+        if short and plain in VAGUE_LINK_TEXT:
             findings.warning(item.rel, line_number, "link text",
                              f'"{text}" says nothing out of context; describe where the link goes, e.g. '
                              '"read the dental toolkit"')
-        elif BARE_URL.match(text):
+        elif short and BARE_URL.match(text):
             findings.warning(item.rel, line_number, "link text",
                              "a bare web address is hard to read aloud; use words that say where the link goes")
-        _check_file_link(item, line_number, text, target, findings)
-    for _autolink in AUTOLINK.finditer(line):
-        findings.warning(item.rel, line_number, "link text",
-                         "a bare web address is hard to read aloud; write [words that say where it goes](address)")
+        _check_file_link(item, line_number, line, link, findings)
+    for autolink in MARKDOWN_AUTOLINK.finditer(line):
+        if autolink.group(1).lower().startswith(("http://", "https://")):
+            findings.warning(item.rel, line_number, "link text",
+                             "a bare web address is hard to read aloud; write [words that say where it goes](address)")
 
 
-def _check_file_link(item: Item, line_number: int, text: str, target: str, findings: Findings) -> None:
-    path = target.split("#", 1)[0].split("?", 1)[0]
-    if not path.lower().endswith(".pdf") or FILE_SIZE_NOTE.search(text):
+def _check_file_link(item: Item, line_number: int, line: str, link: Link, findings: Findings) -> None:
+    path = link.target.split("#", 1)[0].split("?", 1)[0]
+    if not path.lower().endswith(".pdf") or FILE_SIZE_NOTE.search(line, max(link.text_start, link.text_end - 60),
+                                                                  link.text_end):
         return
     local = (item.source.path.parent / path)
     size = file_size(local.stat().st_size) if "://" not in path and local.is_file() else "240 KB"
+    text = link.text(line).strip() if link.text_end - link.text_start <= LONGEST_TEXT else "the link text"
     findings.warning(item.rel, line_number, "link text",
                      f'a link to a PDF must say so and give its size, e.g. "{text} (PDF, {size})"')
 
@@ -81,37 +92,71 @@ def check_headings(item: Item, line_number: int, line: str, previous: int, findi
     return level
 
 
-def _outside_links(line: str) -> str:
-    """The line with link targets removed, so acronyms in addresses are not counted."""
-    return INLINE_LINK.sub(lambda m: " " + m.group(2) + " ", AUTOLINK.sub(" ", line))
+def _outside_links(prose: Prose) -> str:
+    """The line with link targets blanked, so acronyms in addresses are not counted."""
+    line = prose.text
+    ranges = sorted([(link.text_end, link.end) for link in prose.links] +
+                    [match.span() for match in MARKDOWN_AUTOLINK.finditer(line)])
+    parts, last = [], 0
+    for start, end in ranges:
+        start = max(start, last)
+        if end > start:
+            parts += [line[last:start], " " * (end - start)]
+            last = end
+    return "".join(parts) + line[last:]
 
 
-def check_acronyms(item: Item, known: set[str], findings: Findings) -> None:
+def acronyms_in(line: str):
+    """(start, end, word, plural "s" or "") of each abbreviation: two or more capitals, digits or "&", ending with a
+    capital, maybe followed by a plural "s". Each run of capitals holds at most one, found in one pass over it.
+    """
+    for run in CAPITALS.finditer(line):
+        start, stop = run.span()
+        plural = "s" if line.startswith("s", stop) and not WORD_AFTER.match(line, stop + 1) else ""
+        if line[stop - 1].isupper() and (plural or not WORD_AFTER.match(line, stop)):
+            end = stop
+        else:  # only a part ending just before an "&" can count: "AB&C1" holds "AB"
+            plural = ""
+            end = next((e for e in range(stop - 1, start + 1, -1) if line[e] == "&" and line[e - 1].isupper()), start)
+        if end - start >= 2:
+            yield start, end, line[start:end], plural
+
+
+def _bracketed(line: str, start: int, end: int) -> bool:
+    """ "Health Education England (HEE)" or "HEE (Health Education England)"."""
+    if line.startswith("(", SPACES.match(line, end).end()):
+        return True
+    before = start
+    while before > 0 and line[before - 1].isspace():
+        before -= 1
+    return before > 0 and line[before - 1] == "("
+
+
+def check_acronyms(item: Item, body: Body, known: set[str], findings: Findings) -> None:
     seen: set[str] = set()
-    defined = {m.group(1) for _n, line in body_lines(item) if (m := ABBR_DEFINITION.match(line))}
-    for line_number, raw in body_lines(item):
-        if ABBR_DEFINITION.match(raw):
+    defined = {m.group(1) for prose in body.prose if (m := ABBR_DEFINITION.match(prose.text))}
+    for prose in body.prose:
+        if ABBR_DEFINITION.match(prose.text):
             continue
-        line = _outside_links(raw)
-        for match in ACRONYM.finditer(line):
-            word, plural = match.group(1), match.group(2)
+        line = _outside_links(prose)
+        for start, end, word, plural in acronyms_in(line):
             if word in seen or word in known or word + plural in known or word in defined:
                 continue
             seen.add(word)
-            before, after = line[:match.start()], line[match.end():]
-            if before.rstrip().endswith("(") or after.lstrip().startswith("("):
-                continue  # "Health Education England (HEE)" or "HEE (Health Education England)"
-            findings.warning(item.rel, line_number, "acronym",
+            if _bracketed(line, start, end + len(plural)):
+                continue
+            findings.warning(item.rel, prose.number, "acronym",
                              f'"{word}{plural}" is used before it is explained; the first time, write it out in full '
                              f'followed by the short form in brackets, e.g. "the full name ({word}{plural})", or add '
                              f"it to {ACRONYMS_FILE} if every reader knows it")
 
 
-def check_style(site: Site, findings: Findings) -> None:
+def check_style(site: Site, findings: Findings, bodies: dict[str, Body] | None = None) -> None:
     known = known_acronyms(site.root, findings)
     for item in site.items:
+        body = bodies[item.rel] if bodies is not None else read_body(item)
         previous = 1
-        for line_number, line in body_lines(item):
-            check_link_text(item, line_number, line, findings)
-            previous = check_headings(item, line_number, line, previous, findings)
-        check_acronyms(item, known, findings)
+        for prose in body.prose:
+            check_link_text(item, prose, findings)
+            previous = check_headings(item, prose.number, prose.text, previous, findings)
+        check_acronyms(item, body, known, findings)

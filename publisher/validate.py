@@ -6,15 +6,19 @@ Every problem becomes a `Finding` naming the file, the line of the field, what i
 from __future__ import annotations
 
 import difflib
+import os
+import posixpath
+import re
+import unicodedata
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from publisher import bodycheck, dates, style
+from publisher import assets, bodycheck, dates, style
 from publisher.findings import Findings
-from publisher.load import Document, FieldPath, load_document, load_yaml_file
+from publisher.load import Document, FieldPath, field_name, load_document, load_yaml_file
 from publisher.scaffold import PLACEHOLDER, slugify
 from publisher.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
@@ -25,6 +29,10 @@ from publisher.sources import (
 )
 
 
+# What a folder or file name must look like to be part of a web address (bulletins: BULLETIN_NAME).
+WEB_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     # Compare as slugs too, so "Mental Health" finds "mental-health".
     candidates = {option: option for option in options} | {slugify(option): option for option in options}
@@ -33,16 +41,10 @@ def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     return f'; did you mean "{candidates[close[0]]}"?' if close else ""
 
 
-def field_name(loc: FieldPath) -> str:
-    name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
-    return name or "front matter"
-
-
 def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> str:
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     leaf = str(loc[-1]) if loc else "field"
+    key = "" if loc and isinstance(loc[-1], int) else f"{leaf}: "  # list items have no name to repeat
     if kind == "missing":
         return f"this field is required; add a line '{leaf}: ...'"
     if kind == "extra_forbidden":
@@ -51,9 +53,9 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> 
         return f'"{leaf}" is not a field here{hint}'
     if kind in ("string_type", "int_type", "int_parsing") and isinstance(value, bool):
         return (f"YAML read this as the yes/no value {str(value).lower()}, not text; put the value in quotes, "
-                f'e.g. {leaf}: "No"')
+                f'e.g. {key}"No"')
     if kind == "string_type" and isinstance(value, (int, float)):
-        return f'YAML read this as a number; put it in quotes, e.g. {leaf}: "{value}"'
+        return f'YAML read this as a number; put it in quotes, e.g. {key}"{value}"'
     if kind == "string_type" and value is None:
         return "is empty; write the text after the colon"
     if kind == "string_type":
@@ -61,7 +63,8 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> 
     if kind in ("int_type", "int_parsing"):
         return f'"{value}" is not a whole number; write a year such as 2019'
     if kind == "list_type":
-        return f"must be a list; write it as [{value}] or put each item on its own line starting with '- '"
+        example = f"write it as [{value}] or " if isinstance(value, (str, int, float)) else ""
+        return f"must be a list; {example}put each item on its own line starting with '- '"
     if kind == "too_short":
         return "needs at least one item"
     if kind in ("string_too_long", "too_long") and isinstance(value, str):
@@ -102,6 +105,10 @@ def validate_model(doc: Document, model: type[Strict], findings: Findings) -> St
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
+            if loc[-1:] == ("[key]",):  # pydantic's marker for a bad mapping key: name the mapping, point at the key
+                loc = loc[:-1]
+                findings.error(doc.rel, doc.line_of(loc), field_name(loc[:-1]), _describe(error, model, loc))
+                continue
             findings.error(doc.rel, doc.line_of(loc), field_name(loc), _describe(error, model, loc))
         return None
 
@@ -129,6 +136,7 @@ def load_taxonomy(root: Path, findings: Findings) -> Taxonomy | None:
 def build_item(source: Source, doc: Document, meta: Strict, now: datetime, findings: Findings) -> Item | None:
     if isinstance(meta, Bulletin):
         return _bulletin_item(source, doc, meta, now, findings)
+    check_address_names(source, meta, findings)
     if isinstance(meta, Toolkit):
         slug = toolkit_slug(source.rel)
         return Item(source, doc, meta, f"toolkits/{slug}/", slug)
@@ -136,6 +144,32 @@ def build_item(source: Source, doc: Document, meta: Strict, now: datetime, findi
         slug = entry_slug(source.rel)
         return Item(source, doc, meta, f"directory/{slug}/", slug)
     return Item(source, doc, meta, page_url(source.rel), entry_slug(source.rel))
+
+
+def check_address_names(source: Source, meta: Strict, findings: Findings) -> None:
+    """Folder and file names become web addresses: upper case, spaces, accents, '?' or '#' would break links.
+
+    The item is still built, so links to it are checked as usual; the error stops the build.
+    """
+    for name, is_folder in _address_names(source, meta):
+        if WEB_NAME.fullmatch(name):
+            continue
+        what, ending = ("folder", "") if is_folder else ("file", ".md")
+        suggestion = slugify(unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())  # café: cafe
+        findings.error(source.rel, 1, "file name",
+                       f'the {what} name "{name}{ending}" would make a broken web address; use lower case words and '
+                       f'digits joined by hyphens, e.g. "{suggestion}{ending}", and rename the {what}')
+
+
+def _address_names(source: Source, meta: Strict) -> list[tuple[str, bool]]:
+    """The folder and file names (without .md) in the source's web address, each with whether it is a folder."""
+    path = PurePosixPath(source.rel)
+    if isinstance(meta, Toolkit):
+        return [(path.parent.name, True)]
+    if isinstance(meta, DirectoryEntry):
+        return [(path.stem, False)]
+    folders = [(folder, True) for folder in path.relative_to("content").parent.parts]
+    return folders if path.name in ("index.md", "README.md") else folders + [(path.stem, False)]
 
 
 def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime, findings: Findings) -> Item | None:
@@ -204,20 +238,11 @@ def check_unique_urls(items: list[Item], findings: Findings) -> None:
 
 def check_toolkit(item: Item, today, findings: Findings) -> None:
     meta: Toolkit = item.meta  # type: ignore[assignment]
-    folder = item.source.path.parent.resolve()
     for index, download in enumerate(meta.downloads):
         loc = ("downloads", index, "file")
-        line = item.doc.line_of(loc)
-        target = (folder / download.file).resolve()
-        if PurePosixPath(download.file).is_absolute() or not target.is_relative_to(folder):
-            findings.error(item.rel, line, field_name(loc),
-                           f'"{download.file}" is outside the toolkit folder; put the file in '
-                           f"toolkits/{item.slug}/ and give just its name")
-        elif not target.is_file():
-            present = sorted(p.name for p in folder.iterdir() if p.is_file() and p.name != "index.md")
-            hint = did_you_mean(download.file, present) or "; add the file or correct its name"
-            findings.error(item.rel, line, field_name(loc),
-                           f'the file "{download.file}" is not in toolkits/{item.slug}/{hint}')
+        problem = download_problem(item, download.file)
+        if problem:
+            findings.error(item.rel, item.doc.line_of(loc), field_name(loc), problem)
     for index, opportunity in enumerate(meta.opportunities):
         if opportunity.closes < today:
             loc = ("opportunities", index, "closes")
@@ -230,12 +255,29 @@ def check_toolkit(item: Item, today, findings: Findings) -> None:
                          "update last_reviewed and review_due")
 
 
+def download_problem(item: Item, name: str) -> str | None:
+    """What is wrong with a toolkit's `downloads[].file`, judged on the name as written: links are never followed."""
+    folder = item.source.folder
+    rel = posixpath.normpath(f"{folder}/{name}")
+    if PurePosixPath(name).is_absolute() or not PurePosixPath(rel).is_relative_to(folder):
+        return f'"{name}" is outside the toolkit folder; put the file in toolkits/{item.slug}/ and give just its name'
+    if not os.path.lexists(item.source.root / rel):
+        present = sorted(p.name for p in item.source.path.parent.iterdir()
+                         if p.is_file() and p.name != "index.md" and not p.name.startswith("."))
+        hint = did_you_mean(name, present) or "; add the file or correct its name"
+        return f'the file "{name}" is not in toolkits/{item.slug}/{hint}'
+    problem = assets.reference_problem(item.source.root, rel)
+    if problem:
+        return f'"{name}" {problem}'
+    if not (item.source.root / rel).is_file():
+        return f'"{name}" is a folder, not a file; give the name of one file in it'
+    return None
+
+
 def check_placeholders(doc: Document, findings: Findings) -> None:
     """Text left over from `publisher new` must not reach readers."""
     for loc, line in doc.lines.items():
-        value: Any = doc.data
-        for part in loc:
-            value = value[part] if isinstance(value, (dict, list)) else None
+        value = _value_at(doc.data, loc)
         if isinstance(value, str) and value.startswith(PLACEHOLDER):
             findings.error(doc.rel, line, field_name(loc), "still holds the placeholder from 'publisher new'; "
                            "replace it with the real value")
@@ -245,13 +287,26 @@ def check_placeholders(doc: Document, findings: Findings) -> None:
                            "'publisher new'; write the real text")
 
 
+def _value_at(data: Any, loc: FieldPath) -> Any:
+    """The value at a field path, or None where the path does not lead to one."""
+    for part in loc:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
 def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Findings]:
     """Load and validate every source. Returns the site (None if unusable) and all findings."""
     findings = Findings()
     now = now or dates.now()
     taxonomy = load_taxonomy(root, findings)
     items: list[Item] = []
-    for source in find_sources(root):
+    sources = find_sources(root)
+    for source in sources:
         doc = load_document(source.path, source.rel, findings)
         if doc is None:
             continue
@@ -271,6 +326,8 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     if taxonomy is None:
         return None, findings
     site = Site(root=root, taxonomy=taxonomy, now=now, items=items)
-    bodycheck.check_bodies(site, findings)
-    style.check_style(site, findings)
+    bodies = bodycheck.read_bodies(site)  # each body split into lines once, for both kinds of check
+    resolver = bodycheck.check_bodies(site, findings, bodies, [source.rel for source in sources])
+    style.check_style(site, findings, bodies)
+    site.attachments = assets.choose_attachments(site, resolver.files_linked, findings)
     return site, findings

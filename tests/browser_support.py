@@ -51,10 +51,48 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def header_rules(site: Path) -> list[tuple[str, dict[str, str]]]:
+    """The site's `_headers` file (Netlify / Cloudflare Pages format) as (path pattern, headers) pairs."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    for line in (site / "_headers").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line[0].isspace():
+            rules.append((line.strip(), {}))
+        else:
+            name, _, value = line.strip().partition(": ")
+            rules[-1][1][name] = value
+    return rules
+
+
+def matching_headers(rules: list[tuple[str, dict[str, str]]], path: str) -> list[tuple[str, str]]:
+    """Every header of every rule whose pattern matches the path, as a host applies them."""
+    found = []
+    for pattern, headers in rules:
+        matched = path.startswith(pattern[:-1]) if pattern.endswith("*") else path == pattern
+        if matched:
+            found += list(headers.items())
+    return found
+
+
+class _HeadersHandler(_QuietHandler):
+    """Serves the site as a host reading its `_headers` file would."""
+
+    rules: list[tuple[str, dict[str, str]]] = []
+
+    def end_headers(self) -> None:
+        for name, value in matching_headers(self.rules, self.path.split("?", 1)[0]):
+            self.send_header(name, value)
+        super().end_headers()
+
+
 @contextmanager
-def serve(folder: Path):
+def serve(folder: Path, with_headers: bool = False):
     """Serve a built site on 127.0.0.1 at a free port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
+    handler_class = _QuietHandler
+    if with_headers:
+        handler_class = type("SiteHeaders", (_HeadersHandler,), {"rules": header_rules(folder)})
+    handler = functools.partial(handler_class, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

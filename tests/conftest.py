@@ -22,3 +22,17 @@ def shipped_site(tmp_path_factory) -> Path:
                             capture_output=True, text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH_2026_11_01})
     assert result.returncode == 0, result.stdout + result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium under Playwright, shared by every browser test."""
+    from browser_support import CHROMIUM_ARGS, require_chromium
+
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

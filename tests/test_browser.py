@@ -11,7 +11,7 @@ import feedparser
 import pytest
 import yaml
 
-from browser_support import CHROMIUM_ARGS, require_chromium, serve
+from browser_support import serve
 from sitekit import ROOT
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -22,17 +22,6 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 def base_url(shipped_site):
     with serve(shipped_site) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

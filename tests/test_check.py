@@ -139,7 +139,7 @@ def test_closed_opportunity_and_overdue_review_are_warnings(tmp_path):
     text = GOOD_TOOLKIT.replace("closes: 2027-03-01", "closes: 2026-01-01").replace(
         "review_due: 2027-06-01", "review_due: 2026-10-01")
     results = findings_for(tmp_path, {"toolkits/dental/index.md": text,
-                                       "toolkits/dental/application-form.docx": b"x"})
+                                       "toolkits/dental/application-form.docx": b"PK\x03\x04"})
     assert len(results) == 2
     assert results[0].startswith("toolkits/dental/index.md:7: warning: review_due: the review was due on "
                                  "1 October 2026")
@@ -238,7 +238,7 @@ def test_cli_config_file_option_and_github_format(tmp_path):
 
 def test_cli_passes_clean_site_with_warnings(tmp_path):
     text = GOOD_TOOLKIT.replace("review_due: 2027-06-01", "review_due: 2026-01-01")
-    make_site(tmp_path, {"toolkits/dental/index.md": text, "toolkits/dental/application-form.docx": b"x"})
+    make_site(tmp_path, {"toolkits/dental/index.md": text, "toolkits/dental/application-form.docx": b"PK\x03\x04"})
     result = run_publisher("check", cwd=tmp_path)
     assert result.returncode == 0, result.stdout
     assert ": warning: review_due:" in result.stdout

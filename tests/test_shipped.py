@@ -12,7 +12,19 @@ from sitekit import ROOT, run_publisher
 def test_shipped_content_passes_strict_check():
     result = run_publisher("check", "--strict", cwd=ROOT)
     assert result.returncode == 0, result.stdout
-    assert result.stdout == ""
+    assert [line for line in result.stdout.splitlines() if ": info: " not in line] == []
+
+
+def test_the_shipped_scheduled_bulletin_is_due_and_then_published(tmp_path):
+    name = "bulletins/2027-01-12-work-experience-places-for-summer-2027.md"
+    url = "bulletins/2027/01/12/work-experience-places-for-summer-2027/"
+    listed = run_publisher("due", cwd=ROOT)
+    assert listed.stdout.startswith(f"{name}  /{url}  Tue 12 Jan 2027 09:30 (Europe/London)  2027-01-12 09:30 UTC")
+    after = run_publisher("build", "--site-dir", str(tmp_path / "site"), cwd=ROOT,
+                          env={"SOURCE_DATE_EPOCH": "1799746200"})  # 2027-01-12 09:30 UTC
+    assert after.returncode == 0, after.stderr
+    assert (tmp_path / "site" / url / "index.html").is_file()
+    assert f"/{url}" in (tmp_path / "site" / "feed.xml").read_text()
 
 
 def test_shipped_content_has_what_the_site_needs():

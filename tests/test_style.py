@@ -62,7 +62,7 @@ def test_known_acronyms_and_editable_list(tmp_path):
 
 
 def test_acronyms_in_addresses_are_ignored(tmp_path):
-    assert warnings_for(tmp_path, "Read the [careers guide](https://example.org/ABC/guide).\n") == []
+    assert warnings_for(tmp_path, "Read the [careers guide](https://www.example.com/ABC/guide).\n") == []
 
 
 def test_pdf_link_must_give_type_and_size(tmp_path):

@@ -42,6 +42,19 @@
     return node;
   }
 
+  /* Pagefind's excerpt is page text with <mark> around matches. Parse it in an inert document and copy only text
+     and <mark>, so nothing a contributor wrote can ever become markup on this page. */
+  function excerptElement(excerptHtml) {
+    var excerpt = element("p", "pub-result__excerpt");
+    var parsed = new DOMParser().parseFromString(excerptHtml || "", "text/html");
+    parsed.body.childNodes.forEach(function (node) {
+      var isMark = node.nodeType === Node.ELEMENT_NODE && node.nodeName === "MARK";
+      excerpt.appendChild(isMark ? element("mark", null, node.textContent)
+                                 : document.createTextNode(node.textContent));
+    });
+    return excerpt;
+  }
+
   function renderResult(data) {
     var item = element("li", "pub-card pub-result");
     var heading = element("h2", "pub-card__title");
@@ -52,9 +65,7 @@
     var facts = [data.meta.type, data.meta.date].filter(Boolean).join(" · ");
     if (facts) item.appendChild(element("p", "pub-card__meta", facts));
     item.appendChild(element("p", "pub-card__summary", data.meta.summary || ""));
-    var excerpt = element("p", "pub-result__excerpt");
-    excerpt.innerHTML = data.excerpt; /* Pagefind escapes page text and adds only <mark> around matches. */
-    item.appendChild(excerpt);
+    item.appendChild(excerptElement(data.excerpt));
     return item;
   }
 
