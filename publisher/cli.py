@@ -30,6 +30,24 @@ def say_waiting(holder: str) -> None:
     click.echo(f"Waiting for another build of this site to finish ({holder})...", err=True)
 
 
+def build_or_exit(root: Path, site_dir: Path | None, stopped: str) -> tuple[Path, Findings]:
+    """Build, or print why not (ending with `stopped`) and exit: 1 for errors, 130 for Ctrl-C."""
+    from publisher.outputs.build import BuildFailed, build_site
+
+    try:
+        return build_site(root / "mkdocs.yml", site_dir, on_wait=say_waiting)
+    except ContentError as exc:
+        print_findings(exc.findings, "text")
+        click.echo(stopped, err=True)
+        sys.exit(1)
+    except BuildFailed as exc:
+        click.echo(f"error: {exc}\n{stopped}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("The build was interrupted; the previous site was left as it was.", err=True)
+        sys.exit(130)
+
+
 def print_findings(findings: Findings, output_format: str) -> None:
     for finding in findings.sorted():
         click.echo(finding.as_github() if output_format == "github" else finding.as_text())
@@ -58,8 +76,8 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(config_file: str | None, output_format: str, strict: bool) -> None:
     """Check every source without building. Exit 1 if there are errors."""
-    from publisher.schedule import note_scheduled
-    from publisher.validate import load_site
+    from publisher.site.schedule import note_scheduled
+    from publisher.content.validate import load_site
 
     site, findings = load_site(site_root(config_file))
     if site is not None:
@@ -76,23 +94,9 @@ def check(config_file: str | None, output_format: str, strict: bool) -> None:
               help="Where to write the site (default: site/ beside mkdocs.yml).")
 def build(config_file: str | None, site_dir: str | None) -> None:
     """Build the site; the previous site is replaced only if the build succeeds."""
-    from publisher.build import BuildFailed, build_site
-
     root = site_root(config_file)
-    try:
-        target, findings = build_site(root / "mkdocs.yml", Path(site_dir) if site_dir else None,
-                                      on_wait=say_waiting)
-    except ContentError as exc:
-        print_findings(exc.findings, "text")
-        click.echo("The build stopped; the previous site was left as it was.", err=True)
-        sys.exit(1)
-    except BuildFailed as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.echo("The build stopped; the previous site was left as it was.", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("The build was interrupted; the previous site was left as it was.", err=True)
-        sys.exit(130)
+    target, findings = build_or_exit(root, Path(site_dir) if site_dir else None,
+                                     "The build stopped; the previous site was left as it was.")
     for warning in findings.warnings:
         click.echo(warning.as_text(), err=True)
     click.echo(f"Built the site in {target}")
@@ -104,7 +108,7 @@ def build(config_file: str | None, site_dir: str | None) -> None:
 @click.argument("title")
 def new(config_file: str | None, kind: str, title: str) -> None:
     """Start a new bulletin, news item, toolkit or directory entry from a template."""
-    from publisher.scaffold import new_source
+    from publisher.content.scaffold import new_source
 
     root = site_root(config_file)
     try:
@@ -121,7 +125,7 @@ def new(config_file: str | None, kind: str, title: str) -> None:
               help="Write one <kind>.schema.json per content type into this folder.")
 def schema(kind: str | None, output: str | None) -> None:
     """Print the JSON Schema of a content type's front matter (for editor autocompletion)."""
-    from publisher.models import Bulletin, DirectoryEntry, Page, Taxonomy, Toolkit
+    from publisher.content.models import Bulletin, DirectoryEntry, Page, Taxonomy, Toolkit
 
     models = {"bulletin": Bulletin, "toolkit": Toolkit, "entry": DirectoryEntry, "page": Page, "taxonomy": Taxonomy}
     chosen = {kind: models[kind]} if kind else models
@@ -151,8 +155,8 @@ def due(config_file: str | None, since: str | None, since_live: bool, as_json: b
     commit or cannot be read), 1 nothing to do, 2 bad input or content errors.
     "Now" is the clock, or SOURCE_DATE_EPOCH as for builds.
     """
-    from publisher.schedule import became_due, parse_since, scheduled
-    from publisher.validate import load_site
+    from publisher.site.schedule import became_due, parse_since, scheduled
+    from publisher.content.validate import load_site
 
     root = site_root(config_file)
     try:
@@ -193,9 +197,9 @@ class PublishAnyway(Exception):
 def _live_since(root: Path):
     from mkdocs.utils.yaml import yaml_load
 
-    from publisher.deploy import current_commit
-    from publisher.mkdocs_plugin import site_url_for
-    from publisher.schedule import read_live_site
+    from publisher.outputs.deploy import current_commit
+    from publisher.outputs.mkdocs_plugin import site_url_for
+    from publisher.site.schedule import read_live_site
 
     with open(root / "mkdocs.yml", encoding="utf-8") as config:
         site_url = site_url_for(yaml_load(config).get("site_url"))
@@ -218,19 +222,10 @@ def _live_since(root: Path):
 @click.option("--remote", default="origin", show_default=True, help="The git remote to push it to.")
 def deploy(config_file: str | None, branch: str, remote: str) -> None:
     """Build the site, commit it as the new tip of BRANCH and push it. A failed build pushes nothing."""
-    from publisher.build import BuildFailed, build_site
-    from publisher.deploy import DeployFailed, deploy as deploy_branch
+    from publisher.outputs.deploy import DeployFailed, deploy as deploy_branch
 
     root = site_root(config_file)
-    try:
-        target, _findings = build_site(root / "mkdocs.yml", on_wait=say_waiting)
-    except ContentError as exc:
-        print_findings(exc.findings, "text")
-        click.echo("The build stopped, so nothing was deployed.", err=True)
-        sys.exit(1)
-    except BuildFailed as exc:
-        click.echo(f"error: {exc}\nThe build stopped, so nothing was deployed.", err=True)
-        sys.exit(1)
+    target, _findings = build_or_exit(root, None, "The build stopped, so nothing was deployed.")
     try:
         message = deploy_branch(root, target, branch, remote)
     except DeployFailed as exc:

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from publisher.dates import LONDON
-from publisher.validate import load_site
+from publisher.content.validate import load_site
 from sitekit import bulletin, make_site
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=LONDON)

@@ -264,9 +264,9 @@ def test_long_listings_are_paginated(tmp_path):
 
 
 def test_parallel_conversion_gives_the_same_pages(tmp_path, monkeypatch):
-    from publisher import convert
-    from publisher.render import Renderer
-    from publisher.validate import load_site
+    from publisher.site import convert
+    from publisher.site.render import Renderer
+    from publisher.content.validate import load_site
 
     root = make_site(tmp_path, fixture_files())
     site, _findings = load_site(root)

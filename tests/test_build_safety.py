@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from publisher import build as build_module
-from publisher.build import BuildFailed, build_site, lock_path
+from publisher.outputs import build as build_module
+from publisher.outputs.build import BuildFailed, build_site, lock_path
 from sitekit import EPOCH_2026_11_01, bulletin, make_site, run_publisher, toolkit
 
 STAGING = re.compile(r"\.site\.[a-z0-9_]{8}")

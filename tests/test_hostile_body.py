@@ -10,11 +10,11 @@ from pathlib import Path
 import markdown
 import pytest
 
-from publisher import convert
+from publisher.site import convert
 from publisher.dates import LONDON
 from publisher.findings import ContentError
-from publisher.rawhtml import sanitise
-from publisher.validate import load_site
+from publisher.content.rawhtml import sanitise
+from publisher.content.validate import load_site
 from sitekit import MKDOCS_YML, bulletin, build, make_site, run_publisher, toolkit
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=LONDON)
@@ -324,3 +324,31 @@ def test_the_command_reports_hostile_bodies_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{SUBJECT}:{BODY}: error: link: \"javascript:\" links can run code" in result.stdout
+
+
+@pytest.mark.parametrize("paragraphs, line, message", [
+    (["[" * 10_000], 8, "this paragraph has 10000 square brackets, more than the 400"),
+    (["[[]" * 400], 8, "this paragraph has 800 square brackets"),
+    (["*[" * 500], 8, "this paragraph has 500 square brackets"),
+    (["[" * 390] * 40, 8, "this file has so many square brackets in its paragraphs"),
+])
+def test_bracket_floods_that_would_stall_the_converter_are_refused_quickly(tmp_path, paragraphs, line, message):
+    from sitekit import bulletin, make_site, run_publisher
+
+    body = "\n\n".join(paragraphs) + "\n"
+    root = make_site(tmp_path, {"bulletins/2022-02-02-flood.md": bulletin("Flood", "2022-02-02", body=body)})
+    started = time.monotonic()
+    result = run_publisher("build", "--site-dir", str(tmp_path / "out"), cwd=root)
+    assert result.returncode == 1
+    assert f"bulletins/2022-02-02-flood.md:{line}: error: body: {message}" in result.stdout, result.stdout
+    assert time.monotonic() - started < 10  # the check refuses it; converting it would take minutes
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_long_paragraph_of_ordinary_links_is_accepted(tmp_path):
+    from sitekit import bulletin, make_site, run_publisher
+
+    links = " ".join(f"[partner number {n}](https://example.com/{n})" for n in range(150))
+    root = make_site(tmp_path, {"bulletins/2022-02-02-links.md": bulletin("Links", "2022-02-02", body=links + "\n")})
+    result = run_publisher("check", cwd=root)
+    assert "square brackets" not in result.stdout, result.stdout

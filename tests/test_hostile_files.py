@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from browser_support import serve
-from publisher.assets import MAX_BYTES
-from publisher.build import _mkdocs
+from publisher.content.assets import MAX_BYTES
+from publisher.outputs.build import _mkdocs
 from publisher.dates import LONDON
-from publisher.sources import asset_url
-from publisher.validate import load_site
+from publisher.content.sources import asset_url
+from publisher.content.validate import load_site
 from sitekit import ROOT, build, bulletin, make_site, run_publisher, toolkit
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=LONDON)

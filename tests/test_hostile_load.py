@@ -17,8 +17,8 @@ import pytest
 
 from publisher.dates import LONDON
 from publisher.findings import Findings
-from publisher.load import MAX_DEPTH, MAX_FILE_BYTES, parse_yaml
-from publisher.validate import load_site
+from publisher.content.load import MAX_DEPTH, MAX_FILE_BYTES, parse_yaml
+from publisher.content.validate import load_site
 from sitekit import ROOT, make_site, run_publisher, taxonomy_text
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=LONDON)
@@ -210,7 +210,7 @@ BOMB_PROBE = """
 import resource, sys, time
 from pathlib import Path
 from publisher.findings import Findings
-from publisher.load import load_document
+from publisher.content.load import load_document
 
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

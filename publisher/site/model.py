@@ -8,12 +8,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from publisher.load import Document
-from publisher.models import Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit
-from publisher.sources import Source
+from publisher.content.load import Document
+from publisher.content.models import Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit
+from publisher.content.sources import Source
 
 if TYPE_CHECKING:
-    from publisher.assets import Attachment
+    from publisher.content.assets import Attachment
 
 State = Literal["published", "draft", "scheduled"]
 
@@ -41,10 +41,26 @@ class Item:
     def published(self) -> bool:
         return self.state == "published"
 
+    @property
+    def withdrawn(self) -> bool:
+        """Withdrawn pages stay at their address with a notice, but leave the home page, topics and results."""
+        return getattr(self.meta, "status", None) == "withdrawn"
+
+    @property
+    def listed(self) -> bool:
+        return self.published and not self.withdrawn
+
+    @property
+    def redirect_from(self) -> list[str]:
+        return list(getattr(self.meta, "redirect_from", []))
+
 
 def bulletin_state(meta: Bulletin, now: datetime) -> State:
     if meta.status == "draft":
         return "draft"
+    # A withdrawn bulletin was published once and keeps its page, even if its date were corrected into the future.
+    if meta.status == "withdrawn":
+        return "published"
     return "scheduled" if meta.date > now else "published"
 
 
@@ -64,6 +80,11 @@ class Site:
         """Published bulletins, newest first (ties broken by URL so order is stable)."""
         published = [item for item in self._of(Bulletin) if item.published]
         return sorted(published, key=lambda item: (item.meta.date, item.url), reverse=True)
+
+    @cached_property
+    def listed_bulletins(self) -> list[Item]:
+        """Published bulletins that are not withdrawn: the ones the home page, topics and their feeds list."""
+        return [item for item in self.bulletins if not item.withdrawn]
 
     @property
     def unpublished(self) -> list[Item]:

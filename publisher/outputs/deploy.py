@@ -15,8 +15,6 @@ from pathlib import Path
 from ghp_import import GhpError, ghp_import
 
 from publisher import dates
-
-
 class DeployFailed(Exception):
     pass
 

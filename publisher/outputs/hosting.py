@@ -16,8 +16,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from publisher.models import Bulletin, Toolkit
-from publisher.render import OutputPage
+from publisher.content.models import Bulletin, Toolkit
+from publisher.site.render import OutputPage
 
 SHORT_CACHE = "public, max-age=300"  # HTML, feeds and the manifest: a correction is live within five minutes
 LONG_CACHE = "public, max-age=31536000, immutable"  # files whose name changes whenever their content does

@@ -14,11 +14,13 @@ from urllib.parse import urljoin, urlsplit
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from publisher import dates
-from publisher.convert import Converter
-from publisher.links import LinkResolver
-from publisher.models import Toolkit
-from publisher.search import SEARCH_URL, searchable
-from publisher.site import Item, Site
+from publisher.site.convert import Converter
+from publisher.content.assets import file_size
+from publisher.content.links import LinkResolver
+from publisher.content.models import Toolkit
+from publisher.site.indexing import SEARCH_URL, searchable
+from publisher.site.model import Item, Site
+from publisher.site.wayfinding import Crumb, place
 
 PER_PAGE = 20
 # URL parameter -> (taxonomy vocabulary, legend) and -> DirectoryEntry field, in the order readers see them.
@@ -52,7 +54,10 @@ class OutputPage:
     toc: list[dict] = field(default_factory=list)
     feeds: list[Feed] = field(default_factory=list)
     item: Item | None = None
-    structured_data: dict | None = None  # schema.org JSON-LD, written by the theme through `script_json`
+    structured_data: list[dict] = field(default_factory=list)  # schema.org JSON-LD objects, each written by the
+    # theme as a <script> of its own through `script_json`
+    breadcrumbs: list[Crumb] = field(default_factory=list)  # set by `wayfinding.place`, as is `section`
+    section: str = ""
 
     @property
     def src_uri(self) -> str:
@@ -79,15 +84,14 @@ def page_urls(base: str, total: int) -> list[str]:
     return [base] + [f"{base}page/{n}/" for n in range(2, count + 1)]
 
 
-def file_size(size: int) -> str:
-    kilobytes = size / 1024
-    if kilobytes >= 1024:
-        return f"{kilobytes / 1024:.1f} MB"
-    return f"{max(1, round(kilobytes))} KB"
-
-
 def site_feeds() -> list[Feed]:
     return [Feed("All bulletins (RSS)", "feed.xml"), Feed("All bulletins (Atom)", "atom.xml", "atom")]
+
+
+def updates_feeds() -> list[Feed]:
+    """Change notes, new toolkits and directory entries, and withdrawals across the site (outputs/feeds.py)."""
+    return [Feed("Updates to toolkits and the directory (RSS)", "updates.xml"),
+            Feed("Updates to toolkits and the directory (Atom)", "updates.atom", "atom")]
 
 
 def topic_feeds(site: Site, slug: str) -> list[Feed]:
@@ -111,7 +115,12 @@ class Renderer:
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.env.globals.update(url=self.url, absolute=self.absolute, long_date=dates.long_date, label=site.taxonomy.label,
                                 taxonomy=site.taxonomy, file_size=file_size)
+        self.env.globals["withdrawal_reason"] = self.withdrawal_reason
         self.bulletins = site.bulletins
+
+    def withdrawal_reason(self, item: Item) -> str:
+        """The withdrawal reason's Markdown as sanitised inline HTML, for the notice at the top of the page."""
+        return self.converter.inline(item, item.meta.withdrawn.reason)  # type: ignore[attr-defined]
 
     def url(self, path: str) -> str:
         return self.base_path + path
@@ -138,6 +147,7 @@ class Renderer:
         pages += [self.entry(item) for item in self.site.entries]
         pages += [self.page(item) for item in self.site.pages if item.url != ""]
         pages.append(self.search_page())
+        place(pages, self.absolute)
         return pages
 
     def previews(self) -> list[OutputPage]:
@@ -161,7 +171,8 @@ class Renderer:
         intro = next((item for item in self.site.pages if item.url == ""), None)
         title = intro.title if intro else "Home"
         html = self._render("home.html", title=title, intro=self.body(intro) if intro else "",
-                            latest=self.bulletins[:HOME_LATEST], toolkits=self.site.toolkits)
+                            latest=self.site.listed_bulletins[:HOME_LATEST],
+                            toolkits=[t for t in self.site.toolkits if t.listed])
         return OutputPage("", title, html, "home", getattr(intro.meta, "summary", "") if intro else "",
                           feeds=site_feeds(), item=intro)
 
@@ -174,7 +185,7 @@ class Renderer:
                             newer=newer, older=older, feeds=feeds)
         html = searchable(html, item, self.site)
         return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
-                          site_feeds() + feeds, item, self.news_article(item))
+                          site_feeds() + feeds, item, [self.news_article(item)])
 
     def news_article(self, item: Item) -> dict:
         """schema.org NewsArticle, so search engines show the bulletin's date and publisher."""
@@ -219,7 +230,7 @@ class Renderer:
 
     def topics(self) -> list[OutputPage]:
         by_topic: dict[str, list[Item]] = defaultdict(list)
-        for item in self.bulletins:
+        for item in self.site.listed_bulletins:
             for slug in item.meta.topics:
                 by_topic[slug].append(item)
         ordered = [slug for slug in self.site.taxonomy.topics if slug in by_topic]
@@ -233,7 +244,7 @@ class Renderer:
         return pages
 
     def toolkit_index(self) -> OutputPage:
-        by_setting = {slug: [t for t in self.site.toolkits if t.meta.setting == slug]
+        by_setting = {slug: [t for t in self.site.toolkits if t.meta.setting == slug and t.listed]
                       for slug in self.site.taxonomy.settings}
         html = self._render("toolkits.html", by_setting=by_setting)
         return OutputPage("toolkits/", "Work experience toolkits", html, "listing",
@@ -258,7 +269,7 @@ class Renderer:
         groups = []
         for name, (vocabulary, legend) in DIRECTORY_FILTERS.items():
             counts: dict[str, int] = defaultdict(int)
-            for item in self.site.entries:
+            for item in self.listed_entries():
                 value = getattr(item.meta, DIRECTORY_FIELDS[name])
                 for slug in value if isinstance(value, list) else [value]:
                     counts[slug] += 1
@@ -267,8 +278,11 @@ class Renderer:
             groups.append((name, legend, options))
         return groups
 
+    def listed_entries(self) -> list[Item]:
+        return [item for item in self.site.entries if item.listed]
+
     def directory_index(self) -> OutputPage:
-        html = self._render("directory.html", entries=self.site.entries, filters=self.directory_filters(),
+        html = self._render("directory.html", entries=self.listed_entries(), filters=self.directory_filters(),
                             fields=DIRECTORY_FIELDS)
         return OutputPage("directory/", "Best-practice directory", html, "listing",
                           "Widening participation initiatives that others can learn from.", feeds=site_feeds())
@@ -281,7 +295,7 @@ class Renderer:
     def all_feeds(self) -> list[Feed]:
         topics = {slug for item in self.bulletins for slug in item.meta.topics}
         return site_feeds() + [feed for slug in self.site.taxonomy.topics if slug in topics
-                               for feed in topic_feeds(self.site, slug)]
+                               for feed in topic_feeds(self.site, slug)] + updates_feeds()
 
     def page(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)

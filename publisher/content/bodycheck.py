@@ -18,11 +18,11 @@ from markdown.extensions.attr_list import get_attrs_and_remainder
 from markdown.inlinepatterns import AUTOLINK_RE, AUTOMAIL_RE, HTML_RE
 from markdown.util import BLOCK_LEVEL_ELEMENTS
 
-from publisher import rawhtml
+from publisher.content import rawhtml
 from publisher.findings import Findings
-from publisher.links import LinkResolver
-from publisher.site import Item, Site
-from publisher.sources import find_sources
+from publisher.content.links import LinkResolver
+from publisher.site.model import Item, Site
+from publisher.content.sources import find_sources
 
 # Python-Markdown's fenced_code opener, read one line at a time: the fence starts the line, and what follows it is
 # nothing, a language, or {attributes}. The closer is the same fence alone on a later line.
@@ -239,6 +239,42 @@ def inline_links(line: str) -> list[Link]:
 
 def check_item(item: Item, body: Body, resolver: LinkResolver, findings: Findings) -> None:
     _BodyCheck(item, body, resolver, findings).run()
+    check_converter_load(item, body, findings)
+
+
+# Python-Markdown's link patterns take time in the square of the `[` in one paragraph (800 take 0.2 s, 10,000
+# take half a minute), so text made of brackets could stall a build. Real paragraphs hold a few dozen.
+PARAGRAPH_BRACKETS = 400
+FILE_BRACKET_LOAD = 4_000_000  # the sum over paragraphs of brackets squared: about 2 s of conversion
+
+
+def check_converter_load(item: Item, body: Body, findings: Findings) -> None:
+    paragraphs = _bracket_counts(body)
+    for line, count in paragraphs:
+        if count > PARAGRAPH_BRACKETS:
+            findings.error(item.rel, line, "body", f"this paragraph has {count} square brackets, more than the "
+                           f"{PARAGRAPH_BRACKETS} the site can convert quickly; split it into several paragraphs "
+                           "or remove brackets")
+    load = sum(count * count for _, count in paragraphs)
+    if load > FILE_BRACKET_LOAD and all(count <= PARAGRAPH_BRACKETS for _, count in paragraphs):
+        line = max(paragraphs, key=lambda paragraph: paragraph[1])[0]
+        findings.error(item.rel, line, "body", "this file has so many square brackets in its paragraphs that it "
+                       "would take too long to convert; split it into several files or remove brackets")
+
+
+def _bracket_counts(body: Body) -> list[tuple[int, int]]:
+    """(first line, number of `[`) for each paragraph: runs of prose lines between blank lines."""
+    paragraphs: list[tuple[int, int]] = []
+    previous = None
+    for number, text, _links in body.prose:
+        if not text.strip():
+            previous = None
+            continue
+        if previous is None or number != previous + 1:
+            paragraphs.append((number, 0))
+        paragraphs[-1] = (paragraphs[-1][0], paragraphs[-1][1] + text.count("["))
+        previous = number
+    return paragraphs
 
 
 class _BodyCheck:

@@ -19,10 +19,10 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import yaml
 
-from publisher.assets import reference_problem
-from publisher.rawhtml import SCHEME, URL_SCHEMES, clean_address
-from publisher.site import Item
-from publisher.sources import BULLETIN_NAME, asset_url, page_url
+from publisher.content.assets import reference_problem
+from publisher.content.rawhtml import SCHEME, URL_SCHEMES, clean_address
+from publisher.site.model import Item
+from publisher.content.sources import BULLETIN_NAME, asset_url, page_url
 
 UNSAFE_SCHEMES = {"javascript", "vbscript", "data"}
 # Addresses the build writes besides the sources' pages: listings, search, feeds.

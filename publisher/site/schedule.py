@@ -15,8 +15,8 @@ from urllib.request import urlopen
 
 from publisher.dates import LONDON
 from publisher.findings import Findings
-from publisher.models import Bulletin
-from publisher.site import Item, Site
+from publisher.content.models import Bulletin
+from publisher.site.model import Item, Site
 
 EPOCH_SECONDS = re.compile(r"-?\d{1,12}")
 

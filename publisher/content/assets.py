@@ -33,9 +33,9 @@ from lxml import etree
 from mkdocs.utils import markdown_extensions
 
 from publisher.findings import Findings
-from publisher.models import Toolkit
-from publisher.site import Item, Site
-from publisher.sources import DATA_FILES, SOURCE_FOLDERS, SiteFile, asset_url, site_files
+from publisher.content.models import Toolkit
+from publisher.site.model import Item, Site
+from publisher.content.sources import DATA_FILES, SOURCE_FOLDERS, SiteFile, asset_url, site_files
 
 MAX_BYTES = 10 * 1024 * 1024
 MARKDOWN_SUFFIXES = {*markdown_extensions, ".mdwn", ".mdtxt", ".mdtext"} - {".md"}
@@ -98,6 +98,14 @@ LOOKS_LIKE = [  # what a mismatched file seems to be, for the error message
     (RTF, "a Rich Text document"), (PNG, "a PNG image"), (JPEG, "a JPEG image"), (GIF, "a GIF image"),
     (_is_webp, "a WebP image"), (_starts(b"MZ", b"\x7fELF", b"#!"), "a program"), (_is_plain_text, "plain text"),
 ]
+
+
+def file_size(size: int) -> str:
+    """'3 KB', '1.2 MB': how a download's size is shown to readers and expected in link text."""
+    kilobytes = size / 1024
+    if kilobytes >= 1024:
+        return f"{kilobytes / 1024:.1f} MB"
+    return f"{max(1, round(kilobytes))} KB"
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from publisher import assets, bodycheck, dates, style
+from publisher import dates
+
+from publisher.content import assets, bodycheck, style
 from publisher.findings import Findings
-from publisher.load import Document, FieldPath, field_name, load_document, load_yaml_file
-from publisher.scaffold import PLACEHOLDER, slugify
-from publisher.models import (
+from publisher.content.load import Document, FieldPath, field_name, load_document, load_yaml_file
+from publisher.content.scaffold import PLACEHOLDER, slugify
+from publisher.content.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
 )
-from publisher.site import Item, Site, bulletin_state
-from publisher.sources import (
+from publisher.site.model import Item, Site, bulletin_state
+from publisher.content.sources import (
     BULLETIN_NAME, RESERVED_URLS, TAXONOMY, Source, entry_slug, find_sources, page_url, toolkit_slug,
 )
 
@@ -104,7 +106,8 @@ def validate_model(doc: Document, model: type[Strict], findings: Findings) -> St
         return model.model_validate(doc.data)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            loc = tuple(error["loc"])
+            # A check across fields (status and its withdrawn block) names in ctx the field it is reported at.
+            loc = tuple(error["loc"]) or ((error.get("ctx") or {}).get("field") or "front matter",)
             if loc[-1:] == ("[key]",):  # pydantic's marker for a bad mapping key: name the mapping, point at the key
                 loc = loc[:-1]
                 findings.error(doc.rel, doc.line_of(loc), field_name(loc[:-1]), _describe(error, model, loc))

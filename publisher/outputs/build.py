@@ -35,9 +35,9 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort, MkDocsException
 
 from publisher.findings import ContentError, Findings
-from publisher.mkdocs_plugin import PublisherPlugin
-from publisher.site import Site
-from publisher.validate import load_site
+from publisher.outputs.mkdocs_plugin import PublisherPlugin
+from publisher.site.model import Site
+from publisher.content.validate import load_site
 
 LOCK_TIMEOUT = 600.0  # seconds to wait for another build of the same site: longer than a large site's build
 LOCK_POLL = 0.1

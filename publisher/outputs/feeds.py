@@ -13,10 +13,10 @@ from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
-from publisher.escaping import cdata_safe, rss_text
-from publisher.models import Bulletin
-from publisher.render import Renderer, site_feeds, topic_feeds
-from publisher.site import Item
+from publisher.site.escaping import cdata_safe, rss_text
+from publisher.content.models import Bulletin
+from publisher.site.render import Renderer, site_feeds, topic_feeds
+from publisher.site.model import Item
 
 FEED_LENGTH = 50
 URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')

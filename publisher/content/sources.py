@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from publisher.models import Bulletin, DirectoryEntry, Page, Strict, Toolkit
+from publisher.content.models import Bulletin, DirectoryEntry, Page, Strict, Toolkit
 
 BULLETIN_NAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TAXONOMY = "content/taxonomy.yml"

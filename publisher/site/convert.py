@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import markdown
 from markdown.extensions.toc import slugify
 
-from publisher import rawhtml
+from publisher.content import rawhtml
 from publisher.findings import ContentError, Findings
-from publisher.links import LinkResolver
-from publisher.site import Item
+from publisher.content.links import LinkResolver
+from publisher.site.model import Item
 
 
 def heading_id(value: str, separator: str) -> str:

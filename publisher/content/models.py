@@ -10,12 +10,10 @@ import re
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
 from pydantic_core import PydanticCustomError
 
 from publisher import dates
-
-
 def _one_line(value: str) -> str:
     if "\n" in value.strip():
         raise PydanticCustomError("one_line", "must be on one line; remove the line breaks")
@@ -81,7 +79,53 @@ class Change(Strict):
     note: Text
 
 
-class Bulletin(Strict):
+def _url_path(value: str) -> str:
+    # An address on this site as the manifest lists it: a redirect page is written there, so nothing that could
+    # leave the site folder, reach another host (//host) or carry a query.
+    path = value.strip()
+    if not re.fullmatch(r"/(?:[a-z0-9._~%-]+/)*(?:[a-z0-9._~%-]+\.html?)?", path, re.IGNORECASE) \
+            or re.search(r"(^|/)\.\.?(/|$)", path):
+        raise PydanticCustomError(
+            "bad_url_path", '"{value}" is not an address on this site; write the path as /manifest.json lists it, '
+            "starting and ending with /, e.g. /bulletins/2022/06/15/rural-and-coastal-programme/", {"value": value[:80]})
+    return path
+
+
+UrlPath = Annotated[str, AfterValidator(_url_path)]
+# Several old addresses may lead to one page; the first is the oldest, and feeds keep it as the bulletin's id.
+RedirectFrom = list[UrlPath]
+
+
+class Withdrawal(Strict):
+    """Why and when a page was withdrawn: it stays at its address with this notice at the top."""
+
+    date: Day
+    reason: Annotated[str, AfterValidator(_not_blank), Field(max_length=600)]
+
+
+class Withdrawable(Strict):
+    """`status: withdrawn` and the `withdrawn` block go together; each error is reported at the field that is there."""
+
+    @model_validator(mode="after")
+    def _withdrawn_needs_its_block(self):
+        status, block = getattr(self, "status"), getattr(self, "withdrawn")
+        if status == "withdrawn" and block is None:
+            raise PydanticCustomError(
+                "withdrawn_without_reason", 'status is "withdrawn" but the withdrawn block is missing; add '
+                "'withdrawn: {date: YYYY-MM-DD, reason: why it was withdrawn}' below it", {"field": "status"})
+        if status != "withdrawn" and block is not None:
+            raise PydanticCustomError(
+                "withdrawn_without_status", "is given but the status is not withdrawn; add the line "
+                "'status: withdrawn', or remove the withdrawn block", {"field": "withdrawn"})
+        return self
+
+    @property
+    def updated_on_withdrawal(self) -> datetime | None:
+        block = getattr(self, "withdrawn")
+        return dates.parse_datetime(block.date.isoformat()) if block else None
+
+
+class Bulletin(Withdrawable):
     """A bulletin or news item: `bulletins/YYYY-MM-DD-slug.md`."""
 
     kind: ClassVar[str] = "bulletin"
@@ -90,14 +134,17 @@ class Bulletin(Strict):
     date: Moment
     summary: Summary
     topics: list[Slug] = Field(min_length=1)
-    status: Literal["published", "draft"] = "published"
+    status: Literal["published", "draft", "withdrawn"] = "published"
+    withdrawn: Withdrawal | None = None
     changes: list[Change] = []
     author: Text | None = None
+    redirect_from: RedirectFrom = []
 
     @property
     def updated(self) -> datetime:
-        """When the bulletin last changed: its date, or its latest recorded change."""
-        return max([self.date] + [change.date for change in self.changes])
+        """When the bulletin last changed: its date, its latest recorded change, or its withdrawal."""
+        withdrawal = self.updated_on_withdrawal
+        return max([self.date] + [change.date for change in self.changes] + ([withdrawal] if withdrawal else []))
 
 
 class Download(Strict):
@@ -121,7 +168,7 @@ class Opportunity(Strict):
     closes: Day
 
 
-class Toolkit(Strict):
+class Toolkit(Withdrawable):
     """A work-experience toolkit: `toolkits/<slug>/index.md` with its files beside it."""
 
     kind: ClassVar[str] = "toolkit"
@@ -135,6 +182,11 @@ class Toolkit(Strict):
     downloads: list[Download] = []
     links: list[Link] = []
     opportunities: list[Opportunity] = []
+    published: Day | None = None  # when it first went on the site: the updates feed announces it as new
+    status: Literal["published", "withdrawn"] = "published"
+    withdrawn: Withdrawal | None = None
+    changes: list[Change] = []
+    redirect_from: RedirectFrom = []
 
 
 class Contact(Strict):
@@ -142,7 +194,7 @@ class Contact(Strict):
     email: Email
 
 
-class DirectoryEntry(Strict):
+class DirectoryEntry(Withdrawable):
     """A best-practice directory entry: `content/directory/<slug>.md`."""
 
     kind: ClassVar[str] = "entry"
@@ -161,6 +213,11 @@ class DirectoryEntry(Strict):
     started: int = Field(ge=1948, le=2100)
     website: Url | None = None
     contact: Contact | None = None
+    published: Day | None = None  # when it first went on the site: the updates feed announces it as new
+    status: Literal["published", "withdrawn"] = "published"
+    withdrawn: Withdrawal | None = None
+    changes: list[Change] = []
+    redirect_from: RedirectFrom = []
 
 
 class Page(Strict):
@@ -169,6 +226,7 @@ class Page(Strict):
     kind: ClassVar[str] = "page"
     title: Title
     summary: Summary | None = None
+    redirect_from: RedirectFrom = []
 
 
 def _term_slug(value: str) -> str:
@@ -228,3 +286,9 @@ REQUIRED_TOPICS = (
     "equality-diversity-and-inclusion", "digital-and-technology", "patient-safety", "rural-and-coastal",
 )
 REQUIRED_SETTINGS = ("general-practice", "dental", "secondary-care", "schools-and-careers", "online")
+
+
+class Redirects(RootModel[dict[UrlPath, UrlPath]]):
+    """`content/redirects.yml`: old address -> new address, for anything no source's `redirect_from` covers."""
+
+    model_config = ConfigDict(frozen=True)

@@ -42,7 +42,7 @@ LANGUAGE_CLASS = re.compile(r"language-.++")  # what a fenced block's language b
 RESERVED_ID_PREFIXES = ("pub-", "md-", "__")
 RESERVED_ID = "belongs to the site's own layout (as do all ids starting with pub-, md- or __)"
 BORROWED_CLASS = "is not allowed: content may not borrow the site's own styles"
-TEMPLATE_FOLDERS = (Path(__file__).parent / "templates", Path(__file__).parent / "theme")
+TEMPLATE_FOLDERS = (Path(__file__).parent.parent / "templates", Path(__file__).parent.parent / "theme")
 _LITERAL_ID = re.compile(r'\bid="([\w-]+)"')
 
 

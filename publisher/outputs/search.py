@@ -1,7 +1,6 @@
-"""What Pagefind indexes: content pages only, with their type, topics and year as filters.
+"""Run Pagefind over the built site, and make its index reproducible.
 
-Listings are left out (they would repeat every bulletin's summary), and so are headers, navigation and footers:
-Pagefind reads only elements marked `data-pagefind-body`.
+What it indexes is marked on the pages by `site/indexing.py`.
 """
 
 from __future__ import annotations
@@ -17,42 +16,11 @@ from pathlib import Path
 
 import cbor2
 
-from publisher.dates import long_date
-from publisher.escaping import escape
-from publisher.models import Bulletin, DirectoryEntry, Page, Toolkit
-from publisher.site import Item, Site
-
-TYPE_LABELS = {Bulletin: "Bulletin", Toolkit: "Toolkit", DirectoryEntry: "Directory entry", Page: "Page"}
-SEARCH_URL = "search/"
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
 
 
 class SearchIndexFailed(Exception):
     pass
-
-
-def _attribute(kind: str, name: str, value: str) -> str:
-    return f'<span data-pagefind-{kind}="{name}[data-value]" data-value="{escape(value)}"></span>'
-
-
-def index_fields(item: Item, site: Site) -> str:
-    """Hidden Pagefind filter and metadata markers for one content page."""
-    meta = item.meta
-    fields = [_attribute("filter", "type", TYPE_LABELS[type(meta)]), _attribute("meta", "type", TYPE_LABELS[type(meta)])]
-    summary = getattr(meta, "summary", None)
-    if summary:
-        fields.append(_attribute("meta", "summary", summary))
-    if isinstance(meta, Bulletin):
-        fields.append(_attribute("filter", "year", str(meta.date.year)))
-        fields.append(_attribute("meta", "date", long_date(meta.date)))
-        fields.append(_attribute("sort", "date", meta.date.isoformat()))
-    for slug in getattr(meta, "topics", []):
-        fields.append(_attribute("filter", "topic", site.taxonomy.label("topics", slug)))
-    return "".join(fields)
-
-
-def searchable(html: str, item: Item, site: Site) -> str:
-    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>'
 
 
 def build_index(site_dir: Path) -> None:

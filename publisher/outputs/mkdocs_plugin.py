@@ -19,17 +19,17 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-from publisher.escaping import Markup, plain_toc, script_json
-from publisher.deploy import current_commit
-from publisher.feeds import FeedWriter
-from publisher.hosting import build_time, write_host_files
-from publisher.findings import Findings
-from publisher.search import SearchIndexFailed, build_index
-from publisher.render import OutputPage, Renderer, base_path
-from publisher.site import Site
+from publisher.site.escaping import Markup, plain_toc, script_json
+from publisher.outputs.deploy import current_commit
+from publisher.outputs.feeds import FeedWriter
+from publisher.outputs.hosting import build_time, write_host_files
+from publisher.findings import ContentError, Findings
+from publisher.outputs.search import SearchIndexFailed, build_index
+from publisher.site.render import OutputPage, Renderer, base_path
+from publisher.site.model import Site
 
 log = logging.getLogger("mkdocs.plugins.publisher")
-THEME_DIR = Path(__file__).parent / "theme"
+THEME_DIR = Path(__file__).parent.parent / "theme"
 MANIFEST = "manifest.json"
 PLACEHOLDER_HOST = "example.nhs.uk"  # the shipped mkdocs.yml's stand-in address
 
@@ -78,7 +78,7 @@ class PublisherPlugin(BasePlugin):
     @staticmethod
     def _load(root: Path) -> Site:
         from publisher.dates import BadSourceDateEpoch
-        from publisher.validate import load_site
+        from publisher.content.validate import load_site
 
         try:
             site, findings = load_site(root)
@@ -93,9 +93,12 @@ class PublisherPlugin(BasePlugin):
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/", config.site_name)
-        pages = self.renderer.pages(parallel=not self.previewing)
+        try:
+            pages = self.renderer.pages(parallel=not self.previewing)
+            previews = self.renderer.previews() if self.previewing else []
+        except ContentError as exc:  # the converter's last line of defence found what the checks missed
+            raise PluginError(findings_message(exc.findings)) from None
         if self.previewing:
-            previews = self.renderer.previews()
             for preview in previews:
                 log.info(f"Previewing {preview.item.state} bulletin {preview.item.rel} at /{preview.url}")
             pages += previews

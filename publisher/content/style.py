@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from publisher.bodycheck import MARKDOWN_AUTOLINK, SPACES, Body, Link, Prose, read_body
+from publisher.content.bodycheck import MARKDOWN_AUTOLINK, SPACES, Body, Link, Prose, read_body
 from publisher.findings import Findings
-from publisher.load import load_yaml_file
-from publisher.models import Acronyms
-from publisher.render import file_size
-from publisher.site import Item, Site
+from publisher.content.load import load_yaml_file
+from publisher.content.models import Acronyms
+from publisher.content.assets import file_size
+from publisher.site.model import Item, Site
 
 ACRONYMS_FILE = "content/acronyms.yml"
 # Everyone knows these; editors extend the list in content/acronyms.yml under `known:`.
@@ -33,7 +33,7 @@ LONGEST_TEXT = 300  # link text longer than this is neither a vague phrase nor a
 
 def known_acronyms(root: Path, findings: Findings) -> set[str]:
     """The built-in abbreviations plus the `known:` list of content/acronyms.yml, reporting a malformed file."""
-    from publisher.validate import validate_model  # imported here because validate imports this module
+    from publisher.content.validate import validate_model  # imported here because validate imports this module
 
     path = root / ACRONYMS_FILE
     if not path.is_file():

@@ -1,0 +1,39 @@
+"""What Pagefind indexes: content pages only, with their type, topics and year as filters and metadata.
+
+Listings are left out (they would repeat every bulletin's summary), and so are headers, navigation and footers:
+Pagefind reads only elements marked `data-pagefind-body`. `outputs/search.py` runs Pagefind over the result.
+"""
+
+from __future__ import annotations
+
+from publisher.content.models import Bulletin, DirectoryEntry, Page, Toolkit
+from publisher.dates import long_date
+from publisher.site.escaping import escape
+from publisher.site.model import Item, Site
+
+TYPE_LABELS = {Bulletin: "Bulletin", Toolkit: "Toolkit", DirectoryEntry: "Directory entry", Page: "Page"}
+SEARCH_URL = "search/"
+
+
+def _attribute(kind: str, name: str, value: str) -> str:
+    return f'<span data-pagefind-{kind}="{name}[data-value]" data-value="{escape(value)}"></span>'
+
+
+def index_fields(item: Item, site: Site) -> str:
+    """Hidden Pagefind filter and metadata markers for one content page."""
+    meta = item.meta
+    fields = [_attribute("filter", "type", TYPE_LABELS[type(meta)]), _attribute("meta", "type", TYPE_LABELS[type(meta)])]
+    summary = getattr(meta, "summary", None)
+    if summary:
+        fields.append(_attribute("meta", "summary", summary))
+    if isinstance(meta, Bulletin):
+        fields.append(_attribute("filter", "year", str(meta.date.year)))
+        fields.append(_attribute("meta", "date", long_date(meta.date)))
+        fields.append(_attribute("sort", "date", meta.date.isoformat()))
+    for slug in getattr(meta, "topics", []):
+        fields.append(_attribute("filter", "topic", site.taxonomy.label("topics", slug)))
+    return "".join(fields)
+
+
+def searchable(html: str, item: Item, site: Site) -> str:
+    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>'
