@@ -73,12 +73,17 @@ def site_files(text, every: str) -> dict[str, str | bytes]:
         files[f"content/directory/entry-{i}.md"] = (
             f"---\ntitle: {q(text(i))}\norganisation: {q(every)}\nsummary: {q(text(i))}\nregion: london\n"
             f"topics: [{TOPICS[i % len(TOPICS)]}]\napproaches: [mentoring]\naudiences: [school-pupils]\n"
-            f"evidence: emerging\nstarted: 2019\nwebsite: {q('https://example.org/' + str(i))}\n"
+            f"evidence: emerging\nstarted: 2019\nwebsite: {q(web_address(text(i), i))}\n"
             f"contact: {{name: {q(every)}, email: team{i}@example.org}}\n---\n\nWhat they did.\n")
     for i, setting in enumerate(SETTINGS):
         files[f"toolkits/{setting}/index.md"] = toolkit_source(text(i), text(i + 5), setting, every)
         files[f"toolkits/{setting}/form.docx"] = DOCX
     return files
+
+
+def web_address(text: str, index: int) -> str:
+    """A valid https address carrying the field's text (without spaces, which addresses cannot hold)."""
+    return f"https://example.org/{index}/" + "".join(text.split())
 
 
 def toolkit_source(title: str, summary: str, setting: str, every: str) -> str:
@@ -187,6 +192,8 @@ def test_toolkit_entry_and_taxonomy_text_shown_as_text(sites):
     assert text.count(EVERY_PAYLOAD) >= 4  # audience, download title, link title, opportunity title and provider
     entry = parse_html(hostile / "directory" / "entry-3" / "index.html")
     assert entry.findtext(".//h1") == PAYLOADS[3]
+    assert web_address(PAYLOADS[0], 0) in [link.get("href") for link in
+                                            parse_html(hostile / "directory/entry-0/index.html").iter("a")]
     assert "".join(entry.getroot().itertext()).count(EVERY_PAYLOAD) >= 2  # organisation and contact name
     topics = parse_html(hostile / "topics" / "index.html")
     labels = [link.text for link in topics.iterfind(".//main//li/a")]
@@ -235,7 +242,7 @@ def test_sitemap_manifest_and_search_metadata_parse(sites):
 def test_check_refuses_script_urls_in_url_fields(tmp_path, url):
     files = site_files(benign, benign(99))
     files["content/directory/entry-0.md"] = files["content/directory/entry-0.md"].replace(
-        q("https://example.org/0"), q(url))
+        q(web_address(benign(0), 0)), q(url))
     root = make_site(tmp_path, files)
     result = run_publisher("check", cwd=root)
     assert result.returncode == 1
