@@ -74,14 +74,20 @@ def main() -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
               help="github prints GitHub Actions annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(config_file: str | None, output_format: str, strict: bool) -> None:
+@click.option("--against", metavar="MANIFEST", default=None,
+              help="Also check that every address in this manifest.json (a path, or the live site's https:// "
+                   "address) still has a page, a withdrawal or a redirect. Exit 2 if it cannot be read.")
+def check(config_file: str | None, output_format: str, strict: bool, against: str | None) -> None:
     """Check every source without building. Exit 1 if there are errors."""
     from publisher.site.schedule import note_scheduled
     from publisher.content.validate import load_site
 
+    old_manifest = _read_old_manifest(against) if against else None
     site, findings = load_site(site_root(config_file))
     if site is not None:
         note_scheduled(site, findings)
+    if site is not None and old_manifest is not None:
+        _guard_addresses(site, old_manifest, against, findings)
     if strict:
         findings = findings.strict()
     print_findings(findings, output_format)
@@ -190,6 +196,34 @@ def due(config_file: str | None, since: str | None, since_live: bool, as_json: b
     sys.exit(0 if newly else 1)
 
 
+def _read_old_manifest(where: str) -> dict:
+    from publisher.site.guard import read_manifest
+
+    try:
+        return read_manifest(where)
+    except ValueError as exc:
+        click.echo(f"error: --against: {exc}", err=True)
+        sys.exit(2)
+
+
+def _guard_addresses(site, manifest: dict, where: str, findings: Findings) -> None:
+    from publisher.site.guard import check_against
+    from publisher.site.render import base_path
+
+    checked = check_against(site, manifest, base_path(_configured_site_url(site.root)), findings)
+    click.echo(f"Checked {checked} address(es) from {where}: each needs a page, a withdrawal or a redirect.", err=True)
+
+
+def _configured_site_url(root: Path) -> str | None:
+    """site_url from mkdocs.yml, or SITE_URL when set, as the build uses it."""
+    from mkdocs.utils.yaml import yaml_load
+
+    from publisher.outputs.mkdocs_plugin import site_url_for
+
+    with open(root / "mkdocs.yml", encoding="utf-8") as config:
+        return site_url_for((yaml_load(config) or {}).get("site_url"))
+
+
 class PublishAnyway(Exception):
     """The live site cannot be compared with this checkout, so a scheduler should rebuild."""
 
@@ -232,3 +266,76 @@ def deploy(config_file: str | None, branch: str, remote: str) -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Deployed to {remote}/{branch}: {message}")
+
+
+@main.command("email")
+@config_option
+@click.argument("source", required=False)
+@click.option("--latest", is_flag=True, help="The newest published bulletin, instead of SOURCE.")
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="Where to write the files (default: emails/ beside mkdocs.yml).")
+@click.option("--preview", is_flag=True, help="Allow a draft or scheduled bulletin, marked 'Not yet published'.")
+@click.option("--send-test", metavar="ADDRESS", default=None,
+              help="Also send the .eml to ADDRESS through SMTP_HOST, SMTP_PORT, SMTP_USER, SMTP_PASSWORD, "
+                   "SMTP_STARTTLS.")
+def email_command(config_file: str | None, source: str | None, latest: bool, out: str | None, preview: bool,
+                  send_test: str | None) -> None:
+    """Write a bulletin's email edition: SOURCE is its file path or slug (e.g. key-messages), or use --latest.
+
+    Writes <slug>.html, <slug>.txt, <slug>.eml and <slug>.notify.md for any mailing service.
+    """
+    from publisher.outputs.email import EmailError, make_edition, size_warning, write_edition
+    from publisher.outputs.email_send import send_test as send
+
+    root = site_root(config_file)
+    if (source is None) != latest:
+        raise click.UsageError("give one bulletin: its file path or slug (e.g. key-messages), or --latest")
+    try:
+        edition, item = make_edition(root, source, preview)
+        for path in write_edition(edition, Path(out) if out else root / "emails"):
+            click.echo(path.as_posix())
+        warning = size_warning(edition)
+        if warning:
+            click.echo(f"{item.rel}: warning: email: {warning}", err=True)
+        if send_test:
+            smtp = send(edition.message, edition.sender, send_test)
+            click.echo(f"Sent a test of {item.rel} to {send_test} through {smtp.host}:{smtp.port}", err=True)
+    except ContentError as exc:
+        print_findings(exc.findings, "text")
+        click.echo("Fix the errors above, then run publisher email again.", err=True)
+        sys.exit(1)
+    except EmailError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+@main.command("cms")
+@config_option
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False), default=None,
+              help="The site folder to write admin/config.yml into (default: site/ beside mkdocs.yml).")
+def cms_command(config_file: str | None, site_dir: str | None) -> None:
+    """Write the web editor's config (admin/config.yml) from the models and the taxonomy; every build does too."""
+    from mkdocs.utils.yaml import yaml_load
+
+    from publisher.content.validate import load_site
+    from publisher.outputs.cms import PLACEHOLDER_REPO, UnmappedField, repository, write_config
+
+    root = site_root(config_file)
+    site, findings = load_site(root)
+    if site is None or findings.has_errors():
+        print_findings(findings, "text")
+        click.echo("Fix the errors above, then run publisher cms again.", err=True)
+        sys.exit(1)
+    with open(root / "mkdocs.yml", encoding="utf-8") as config:
+        repo_url = (yaml_load(config) or {}).get("repo_url")
+    try:
+        target = write_config(Path(site_dir) if site_dir else root / "site", site.taxonomy, repo_url,
+                              _configured_site_url(root))
+    except UnmappedField as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    if not repository(repo_url):
+        click.echo(f"mkdocs.yml: warning: repo_url: no GitHub repository is named, so the editor's config says "
+                   f"{PLACEHOLDER_REPO}; add a line 'repo_url: https://github.com/OWNER/REPOSITORY' for the editor "
+                   "on the live site (make cms works without it)", err=True)
+    click.echo(target.relative_to(root).as_posix() if target.is_relative_to(root) else target.as_posix())

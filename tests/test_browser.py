@@ -144,7 +144,7 @@ def unique_phrase(path: Path) -> str:
     text = path.read_text(encoding="utf-8").split("---", 2)[2]
     words = re.findall(r"[A-Za-z]{4,}", re.sub(r"\[[^\]]*\]\([^)]*\)|#.*", " ", text))
     others = " ".join(p.read_text(encoding="utf-8") for p in ROOT.glob("**/*.md")
-                      if p != path and ".venv" not in p.parts and "site" not in p.parts).lower()
+                      if p != path and not {".venv", "site", "node_modules"} & set(p.parts)).lower()
     for start in range(len(words) - 3):
         phrase = " ".join(words[start:start + 3]).lower()
         if phrase not in others:

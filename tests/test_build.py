@@ -208,7 +208,7 @@ def test_mkdocs_build_refuses_bad_content(tmp_path):
     root = make_site(tmp_path, {"bulletins/2022-02-02-a.md": bulletin("A", "2022-02-02", topics="[nope]")})
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=root, capture_output=True, text=True)
     assert result.returncode != 0
-    assert 'bulletins/2022-02-02-a.md:5: error: topics[0]: "nope" is not one of the topics' in result.stderr
+    assert 'bulletins/2022-02-02-a.md:5: error: the 1st topic: "nope" is not one of the topics' in result.stderr
 
 
 def test_serve_previews_drafts_clearly_marked(built, tmp_path):

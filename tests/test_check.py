@@ -88,7 +88,7 @@ def test_unknown_field_suggests_the_right_name(tmp_path):
 def test_unknown_taxonomy_slug_suggests_the_nearest(tmp_path):
     text = bulletin("Hello", "2022-02-02", topics="\n  - covid-19\n  - mental-heath\n")
     result = only(findings_for(tmp_path, {"bulletins/2022-02-02-hello.md": text}))
-    assert result.startswith('bulletins/2022-02-02-hello.md:7: error: topics[1]: "mental-heath" is not one of '
+    assert result.startswith('bulletins/2022-02-02-hello.md:7: error: the 2nd topic: "mental-heath" is not one of '
                              "the topics")
     assert 'did you mean "mental-health"?' in result
 
@@ -132,7 +132,7 @@ def test_good_toolkit_passes(tmp_path):
 def test_download_file_must_be_in_the_toolkit_folder(tmp_path, file, message):
     text = GOOD_TOOLKIT.replace("file: application-form.docx", f"file: {file}")
     results = findings_for(tmp_path, {"toolkits/dental/index.md": text, "secret.docx": b"x"})
-    assert only(results).startswith(f"toolkits/dental/index.md:10: error: downloads[0].file: {message}")
+    assert only(results).startswith(f"toolkits/dental/index.md:10: error: the 1st download's file: {message}")
 
 
 def test_closed_opportunity_and_overdue_review_are_warnings(tmp_path):
@@ -143,7 +143,7 @@ def test_closed_opportunity_and_overdue_review_are_warnings(tmp_path):
     assert len(results) == 2
     assert results[0].startswith("toolkits/dental/index.md:7: warning: review_due: the review was due on "
                                  "1 October 2026")
-    assert results[1].startswith("toolkits/dental/index.md:21: warning: opportunities[0].closes: this opportunity "
+    assert results[1].startswith("toolkits/dental/index.md:21: warning: the 1st opportunity's closes: this opportunity "
                                  "closed on 1 January 2026")
 
 
@@ -211,8 +211,8 @@ def test_slug_typos_reported_alongside_other_errors(tmp_path):
             "changes:\n  - 2022-02-04 fixed typo\n---\n")
     results = findings_for(tmp_path, {"bulletins/2022-02-03-b.md": text})
     assert [r.split(": ")[0] + ": " + r.split(": ")[2] for r in results] == [
-        "bulletins/2022-02-03-b.md:5: topics[0]", "bulletins/2022-02-03-b.md:6: status",
-        "bulletins/2022-02-03-b.md:8: changes[0]"]
+        "bulletins/2022-02-03-b.md:5: the 1st topic", "bulletins/2022-02-03-b.md:6: status",
+        "bulletins/2022-02-03-b.md:8: the 1st change"]
     assert 'did you mean "mental-health"?' in results[0]
     assert "date, note" in results[2]
 
@@ -233,7 +233,7 @@ def test_cli_config_file_option_and_github_format(tmp_path):
     make_site(tmp_path, {"bulletins/2022-02-02-b.md": bulletin("B", "2022-02-02", topics="[nope]")})
     result = run_publisher("check", "-f", str(tmp_path / "mkdocs.yml"), "--format", "github", cwd=tmp_path.parent)
     assert result.returncode == 1
-    assert result.stdout.startswith("::error file=bulletins/2022-02-02-b.md,line=5::topics[0]: ")
+    assert result.stdout.startswith("::error file=bulletins/2022-02-02-b.md,line=5::the 1st topic: ")
 
 
 def test_cli_passes_clean_site_with_warnings(tmp_path):

@@ -117,8 +117,8 @@ def test_guid_survives_a_title_and_summary_edit(built, tmp_path):
 def test_subscribe_page_lists_every_feed(built):
     page = lxml_html.fromstring((built / "subscribe/index.html").read_bytes())
     listed = {a.text_content() for a in page.cssselect(".pub-feed-table a")}
-    produced = {f"{SITE}/{p.relative_to(built).as_posix()}" for p in built.rglob("*.xml")
-                if p.name in ("feed.xml", "atom.xml")}
+    produced = {f"{SITE}/{p.relative_to(built).as_posix()}" for p in built.rglob("*")
+                if p.name in ("feed.xml", "atom.xml", "updates.xml", "updates.atom")}
     assert listed == produced
 
 

@@ -176,7 +176,7 @@ def test_linked_file_listed_as_a_download_is_refused_at_the_link_and_the_listing
     (site / "toolkits/dental/secret.txt").symlink_to(outside / "secret.txt")
     printed = failed_build(site, {})
     assert "toolkits/dental/secret.txt:1: error: file: is a link to a file outside the site folder" in printed
-    assert (f'toolkits/dental/index.md:14: error: downloads[1].file: "secret.txt" is a link '
+    assert (f'toolkits/dental/index.md:14: error: the 2nd download\'s file: "secret.txt" is a link '
             f"(toolkits/dental/secret.txt), not a file; {LINK_ADVICE}") in printed
     assert_secret_nowhere(site / "out", printed)
 
@@ -191,7 +191,7 @@ def test_link_to_a_folder_outside_the_site_is_refused(site, outside, listed):
     assert (f"toolkits/dental/papers:1: error: file: is a link to a folder outside the site folder "
             f"({outside.resolve()}); {LINK_ADVICE}") in printed
     assert f"toolkits/dental/system:1: error: file: is a link to a folder outside the site folder (/etc)" in printed
-    download_error = ('toolkits/dental/index.md:14: error: downloads[1].file: "papers/secret.txt" is a link '
+    download_error = ('toolkits/dental/index.md:14: error: the 2nd download\'s file: "papers/secret.txt" is a link '
                       f"(toolkits/dental/papers), not a file; {LINK_ADVICE}")
     assert (download_error in printed) is listed
     assert_secret_nowhere(site / "out", printed)
@@ -353,7 +353,7 @@ def test_dotfiles_are_ignored_unless_used_and_never_published(site):
              "toolkits/dental/.env": f"TOKEN={SECRET}\n", "bulletins/.DS_Store": b"\0\0\0\1Bud1",
              "content/.hidden/page.md": "---\ntitle: Hidden\n---\n\nHidden.\n"}
     assert errors_for(site, files) == [
-        'toolkits/dental/index.md:14: error: downloads[1].file: ".env" starts with a dot or is in a folder whose '
+        'toolkits/dental/index.md:14: error: the 2nd download\'s file: ".env" starts with a dot or is in a folder whose '
         "name does; such files (.env, .DS_Store, .git…) are never published, not even when linked; rename the file "
         "or remove the link"]
     files["toolkits/dental/index.md"] = toolkit("")
@@ -547,7 +547,7 @@ def test_download_names_must_work_in_web_addresses(site, name, part, suggestion)
     files[f"toolkits/dental/{name}"] = DOCX
     result = errors_for(site, files)
     assert result == [
-        f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: downloads[0].file: "{name}" has "{part}" in its name, '
+        f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: the 1st download\'s file: "{name}" has "{part}" in its name, '
         "which breaks web addresses; names may hold only lower-case letters, digits, hyphens, dots and "
         f'underscores, so rename it "{suggestion}" and write that name']
 
@@ -560,7 +560,7 @@ def test_download_name_problems_come_from_the_real_cli_without_traceback(site):
     make_site(site, files)
     result = cli(site, "check")
     assert result.returncode == 1
-    assert (f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: downloads[0].file: "Application Form.docx" has '
+    assert (f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: the 1st download\'s file: "Application Form.docx" has '
             '"Application Form.docx" in its name') in result.stdout
 
 
@@ -569,7 +569,7 @@ def test_download_that_is_a_folder_is_refused(site):
     files["toolkits/dental/index.md"] = files["toolkits/dental/index.md"].replace(
         "file: application-form.docx", "file: forms")
     files["toolkits/dental/forms/a.docx"] = DOCX
-    assert f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: downloads[0].file: "forms" is a folder, not a file; ' \
+    assert f'toolkits/dental/index.md:{DOWNLOAD_LINE}: error: the 1st download\'s file: "forms" is a folder, not a file; ' \
            "give the name of one file in it" in errors_for(site, files)
 
 

@@ -52,7 +52,8 @@ CASES: dict[str, tuple[str, str, str]] = {
               "bulletins/2022-02-02-alias.md:6: error: author: " + ALIASES.format("front matter")),
     "nested 10,000 deep": (
         "bulletins/2022-02-02-deep.md", source(BULLETIN + "author: " + "[" * 10_000 + "]" * 10_000 + "\n"),
-        "bulletins/2022-02-02-deep.md:6: error: author" + "[0]" * (MAX_DEPTH - 1) + f": this is nested more than "
+        "bulletins/2022-02-02-deep.md:6: error: " + "the 1st item of " * (MAX_DEPTH - 1) + "author"
+        f": this is nested more than "
         f"{MAX_DEPTH} levels deep (no field needs more than 3); check the brackets [ ] {{ }} and the indentation"),
     "5,000-digit number": (
         "content/directory/long-number.md", source(ENTRY + "started: " + "1" * 5000 + "\n"),
@@ -112,8 +113,8 @@ ACRONYM_CASES = {
     "set of fields": ("known: {a: b}\n", ["content/acronyms.yml:1: error: known: must be a list; put each item on its "
                                           "own line starting with '- '"]),
     "not text, not capitals": ("known:\n  - NHS\n  - 5\n  - Nhs\n", [
-        'content/acronyms.yml:3: error: known[1]: YAML read this as a number; put it in quotes, e.g. "5"',
-        'content/acronyms.yml:4: error: known[2]: "Nhs" is not an abbreviation in capitals; write it as it appears '
+        'content/acronyms.yml:3: error: the 2nd item of known: YAML read this as a number; put it in quotes, e.g. "5"',
+        'content/acronyms.yml:4: error: the 3rd item of known: "Nhs" is not an abbreviation in capitals; write it as it appears '
         "in the text, e.g. NHS"]),
     "misspelt": ("known: [WHO]\nknwon: [HEE]\n",
                  ['content/acronyms.yml:2: error: knwon: "knwon" is not a field here; did you mean "known"?']),

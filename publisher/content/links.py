@@ -7,6 +7,7 @@ against the same site model, so a draft's address cannot leak into a published p
 
 from __future__ import annotations
 
+import difflib
 import os
 import posixpath
 import re
@@ -33,6 +34,7 @@ GENERATED = re.compile(r"""(?x)
   | sitemap\.xml(?:\.gz)?
 """)
 EXAMPLE_SOURCE = "bulletins/2022-02-02-key-messages.md"
+MAX_SUGGESTIONS = 20
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class LinkResolver:
         self.host = (site.hostname or "").lower()
         path = site.path or "/"
         self.base_path = path if path.endswith("/") else path + "/"
+        # "Did you mean" costs a comparison with every source; a file with hundreds of broken links (pasted or
+        # hostile) gets suggestions for the first few only, so checking it stays fast.
+        self._suggestions_left = MAX_SUGGESTIONS
         # Source -> the files its links point to; assets.py publishes a file only if a published source uses it.
         self.files_linked: dict[str, set[str]] = defaultdict(set)
 
@@ -124,8 +129,11 @@ class LinkResolver:
         if rel.endswith(".md"):
             return self._to_source(from_rel, rel, path, sep + fragment)
         if rel.startswith("..") or not self._is_file(rel):
-            return Resolved(None, problem=f'the file "{path}" does not exist; check the name and the folder '
-                            f"(links are relative to {posixpath.dirname(from_rel) or 'the site folder'}/)")
+            nearest = self._nearest_file(rel, path)
+            folder = posixpath.dirname(from_rel) or "the site folder"
+            hint = f'; did you mean "{nearest}"?' if nearest else \
+                f"; check the name and the folder (links are relative to {folder}/)"
+            return Resolved(None, problem=f'the file "{path}" does not exist{hint}')
         return self._to_file(from_rel, rel, path, sep + fragment)
 
     def _with_scheme(self, from_rel: str, scheme: str, cleaned: str, written: str) -> Resolved:
@@ -196,13 +204,44 @@ class LinkResolver:
         self.files_linked[from_rel].add(rel)
         return Resolved(asset_url(rel) + rest)
 
+    def _nearest_source(self, from_rel: str, rel: str, written: str) -> str | None:
+        """The source a broken link most likely meant, written as a link from `from_rel`: the same file name in
+        another folder, else the closest path."""
+        folder = posixpath.dirname(from_rel)
+        same_name = self.by_name.get(posixpath.basename(rel))
+        if same_name:
+            return _relative(same_name, folder)
+        if not self._may_suggest():
+            return None
+        return _closest(written, [_relative(source, folder) for source in [*self.by_source, *self.failed]])
+
+    def _may_suggest(self) -> bool:
+        self._suggestions_left -= 1
+        return self._suggestions_left >= 0
+
+    def _nearest_file(self, rel: str, written: str) -> str | None:
+        """The file beside the one a broken link names with the closest name, written as the link was."""
+        folder = os.path.join(self._root, posixpath.dirname(rel))
+        if not self._may_suggest():
+            return None
+        try:
+            names = [name for name in os.listdir(folder) if not name.startswith(".") and not name.endswith(".md")]
+        except OSError:
+            return None
+        close = _closest(posixpath.basename(written), names)
+        return posixpath.join(posixpath.dirname(written), close) if close else None
+
     def _to_source(self, from_rel: str, rel: str, written: str, anchor: str) -> Resolved:
         item = self.by_source.get(rel)
         if item is None:
             if rel in self.failed:
                 return Resolved(None)  # it exists; its own errors are reported against it
-            close = self.by_name.get(posixpath.basename(rel))
-            suggestion = _relative(close, posixpath.dirname(from_rel)) if close else ""
-            hint = f'; did you mean "{suggestion}"?' if close else "; check the file name and the folder"
+            suggestion = self._nearest_source(from_rel, rel, written)
+            hint = f'; did you mean "{suggestion}"?' if suggestion else "; check the file name and the folder"
             return Resolved(None, problem=f'links to "{written}", which does not exist{hint}')
         return Resolved(item.url + anchor, target=item)
+
+
+def _closest(written: str, candidates: list[str]) -> str | None:
+    close = difflib.get_close_matches(written, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -11,6 +11,7 @@ built from it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,37 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def field_name(loc: FieldPath) -> str:
-    """`downloads[0].file` for ("downloads", 0, "file"), as editors see fields in messages."""
+    """A field as people count and name it: "title", "contact.email", "the 2nd topic" for ("topics", 1),
+    "the 1st download's file" for ("downloads", 0, "file")."""
     name = ""
-    for part in loc:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    for index, part in enumerate(loc):
+        previous = loc[index - 1] if index else None
+        if isinstance(part, int):
+            if isinstance(previous, str) and _singular(previous) != previous:  # "topics": "the 2nd topic"
+                outer = name[:-len(previous)].rstrip(".")
+                name = f"the {ordinal(part + 1)} {_singular(previous)}" + (f" of {outer}" if outer else "")
+            else:
+                name = f"the {ordinal(part + 1)} item" + (f" of {name}" if name else "")
+        elif isinstance(previous, int):
+            name = f"{name}'s {part}"
+        else:
+            name = f"{name}.{part}" if name else part
     return name or "front matter"
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st..."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def _singular(plural: str) -> str:
+    """topics: topic, opportunities: opportunity, approaches: approach; other names are kept."""
+    if plural.endswith("ies"):
+        return plural[:-3] + "y"
+    if plural.endswith(("ches", "shes", "sses", "xes")):
+        return plural[:-2]
+    return plural[:-1] if plural.endswith("s") and not plural.endswith("ss") else plural
 
 
 @dataclass
@@ -63,6 +90,8 @@ class Document:
     lines: dict[FieldPath, int] = field(default_factory=dict)
     body: str = ""
     body_line: int = 1
+    # Values YAML read as something other than text (`Yes`, `1.50`), as written, so advice can quote them.
+    written: dict[FieldPath, str] = field(default_factory=dict)
 
     def line_of(self, loc: FieldPath) -> int:
         """The line of a field, or of its nearest parent that has one."""
@@ -119,7 +148,7 @@ def _megabytes(size: int) -> str:
 
 
 def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
-               place: str = "front matter") -> tuple[Any, dict[FieldPath, int]] | None:
+               place: str = "front matter") -> tuple[Any, dict[FieldPath, int], dict[FieldPath, str]] | None:
     """Parse YAML text whose first line is `first_line` of the file; None on a syntax error.
 
     `place` names the YAML in messages: "front matter", or "this file" for a YAML data file.
@@ -131,7 +160,7 @@ def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
         findings.error(rel, refused.line, field_name(refused.loc), refused.message)
         return None
     except yaml.MarkedYAMLError as exc:
-        findings.error(rel, *_syntax_error(exc, text, first_line))
+        findings.error(rel, *_syntax_error(exc, text, first_line, place == "front matter"))
         return None
     except yaml.reader.ReaderError as exc:
         line = first_line + text.encode("utf-8")[:exc.position].count(b"\n")  # libyaml counts bytes
@@ -143,9 +172,10 @@ def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
         findings.error(rel, first_line, "front matter", f"YAML could not be read: {exc}")
         return None
     lines: dict[FieldPath, int] = {}
+    written: dict[FieldPath, str] = {}
     if node is not None:
-        _record_lines(node, (), first_line, lines)
-    return data, lines
+        _record_lines(node, (), first_line, lines, written)
+    return data, lines, written
 
 
 def _compose(text: str) -> tuple[yaml.Node | None, Any]:
@@ -157,21 +187,92 @@ def _compose(text: str) -> tuple[yaml.Node | None, Any]:
         loader.dispose()
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str, str]:
-    """The line, field and message of a YAML syntax error, with advice for the usual causes."""
+# A line at the left margin that starts a field: `title: ...`, `topics:`.
+_FIELD_LINE = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)")
+# A field whose whole value is quoted: `title: "We said "yes""` (the key, the quote, what is inside the outer quotes).
+_QUOTED_VALUE = re.compile(r"""\s*(?:-\s+)?([\w-]+):\s+(["'])(.*)\2\s*""")
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str, first_line: int,
+                  in_front_matter: bool = True) -> tuple[int, str, str]:
+    """The line, field and message of a YAML syntax error, with advice for the usual causes.
+
+    YAML's own words ("could not find expected ':'") tell an editor nothing, and its line is often where the parser
+    gave up rather than where the mistake is, so the usual mistakes are recognised from the text itself first.
+    """
     mark = exc.problem_mark or exc.context_mark
-    line = first_line + (mark.line if mark else 0)
+    at = mark.line if mark else 0
+    lines = text.split("\n")
+    explained = _tab_indent(lines) or _quotes_inside_quotes(lines, at) or \
+        (_text_outside_fields(lines, at, first_line) if in_front_matter else None)
+    if explained is not None:
+        index, field, advice = explained
+        return first_line + index, field, advice
     problem = exc.problem or "the YAML could not be read"
-    offending = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") + 1 else ""
+    offending = lines[at] if at < len(lines) else ""
     if "mapping values are not allowed" in problem and ": " in offending.partition(": ")[2]:
         advice = ("this line has a second ': ' in its value; put the whole value in quotes, "
                   'e.g. title: "Key messages: February"')
-    elif offending.lstrip(" ").startswith("\t"):
-        advice = "this line is indented with a tab; YAML needs spaces, so replace the tab with spaces"
     else:
         advice = (f"YAML syntax error: {problem}; check the indentation, and put text containing ': ' or "
                   "starting with a quote, '[' or '*' in quotes")
-    return line, "front matter", advice
+    return first_line + at, "front matter", advice
+
+
+def _tab_indent(lines: list[str]) -> tuple[int, str, str] | None:
+    """The first line indented with a tab: YAML refuses tabs there, wherever the parser then stops."""
+    for index, line in enumerate(lines):
+        if line.lstrip(" ").startswith("\t"):
+            return index, "front matter", ("this line is indented with a tab; YAML needs spaces, not a tab, so "
+                                           "replace the tab with spaces")
+    return None
+
+
+def _quotes_inside_quotes(lines: list[str], at: int) -> tuple[int, str, str] | None:
+    """`title: "We said "yes""`: the inner quote ends the value early. Suggest the other kind of quote outside."""
+    for index in (at, at - 1):
+        match = _QUOTED_VALUE.fullmatch(lines[index]) if 0 <= index < len(lines) else None
+        if match is None or match[2] not in match[3]:
+            continue
+        key, quote, inner = match.groups()
+        if quote == '"':
+            fixed, outer = "'" + inner.replace("'", "''") + "'", "single quotes"
+        else:
+            fixed, outer = ('"' + inner + '"', "double quotes") if '"' not in inner else \
+                ("'" + inner.replace("'", "''") + "'", "single quotes, with each ' inside written twice")
+        kind = "double" if quote == '"' else "single"
+        return index, key, (f"the value is in {kind} quotes and has {kind} quotes inside it, which end it early; "
+                            f"put {outer} around the whole value instead: {key}: {fixed}")
+    return None
+
+
+def _text_outside_fields(lines: list[str], at: int, first_line: int) -> tuple[int, str, str] | None:
+    """Text at the left margin that belongs to no field: a second paragraph, or the body before a `---` rule.
+
+    Followed by more fields, it is a value that ran on to another paragraph: reported at that field, which must be
+    one line. Followed by no field, the front matter was never closed and the body's `---` rule closed it instead:
+    reported at the opening `---`, the line above the front matter.
+    """
+    stray = next((index for index, line in enumerate(lines[:at + 1]) if _is_stray(line)), None)
+    if stray is None:
+        return None
+    fields = [(index, match[1]) for index, line in enumerate(lines) if (match := _FIELD_LINE.match(line))]
+    before = [(index, key) for index, key in fields if index < stray]
+    if not before:
+        return None
+    last_line, last_key = before[-1]
+    if any(index > stray for index, _key in fields):
+        return last_line, last_key, (f"must be one line, but its text goes on in another paragraph (line "
+                                     f"{first_line + stray}); join the paragraphs into one line")
+    return -1, "front matter", ("the front matter is not closed, so it runs on into the text until the line of three "
+                                f"dashes on line {first_line + len(lines)}; add a line of three dashes (---) after "
+                                "the last field")
+
+
+def _is_stray(line: str) -> bool:
+    """Text at the left margin that is not a field, a list item, a comment or a document marker."""
+    return bool(line) and not line[0].isspace() and not line.startswith(("-", "#", "...")) \
+        and not _FIELD_LINE.match(line)
 
 
 class _Refused(Exception):
@@ -283,17 +384,20 @@ def _refuse_long_number(event: yaml.NodeEvent, loc: FieldPath, loader: Any, line
                                   "in quotes if it is text")
 
 
-def _record_lines(node: yaml.Node, loc: FieldPath, first_line: int, lines: dict[FieldPath, int]) -> None:
+def _record_lines(node: yaml.Node, loc: FieldPath, first_line: int, lines: dict[FieldPath, int],
+                  written: dict[FieldPath, str]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             child = loc + (key_node.value,)  # _screen let through only keys that are text
             lines[child] = first_line + key_node.start_mark.line
-            _record_lines(value_node, child, first_line, lines)
+            _record_lines(value_node, child, first_line, lines, written)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = loc + (index,)
             lines[child] = first_line + item.start_mark.line
-            _record_lines(item, child, first_line, lines)
+            _record_lines(item, child, first_line, lines, written)
+    elif isinstance(node, yaml.ScalarNode) and node.tag != _STR_TAG and node.value:
+        written[loc] = node.value
 
 
 def load_document(path: Path, rel: str, findings: Findings) -> Document | None:
@@ -315,7 +419,7 @@ def load_document(path: Path, rel: str, findings: Findings) -> Document | None:
     parsed = parse_yaml("\n".join(lines[1:closing]), rel, 2, findings)
     if parsed is None:
         return None
-    data, field_lines = parsed
+    data, field_lines, written = parsed
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -323,7 +427,8 @@ def load_document(path: Path, rel: str, findings: Findings) -> Document | None:
                        "the front matter must be a list of 'field: value' lines, one field per line")
         return None
     body = "\n".join(lines[closing + 1:])
-    return Document(path=path, rel=rel, data=data, lines=field_lines, body=body, body_line=closing + 2)
+    return Document(path=path, rel=rel, data=data, lines=field_lines, body=body, body_line=closing + 2,
+                    written=written)
 
 
 def load_yaml_file(path: Path, rel: str, findings: Findings) -> Document | None:
@@ -334,8 +439,8 @@ def load_yaml_file(path: Path, rel: str, findings: Findings) -> Document | None:
     parsed = parse_yaml(text, rel, 1, findings, place="this file")
     if parsed is None:
         return None
-    data, field_lines = parsed
+    data, field_lines, written = parsed
     if not isinstance(data, dict):
         findings.error(rel, 1, "file", "this file must be a set of 'name:' sections; see the README for its layout")
         return None
-    return Document(path=path, rel=rel, data=data, lines=field_lines)
+    return Document(path=path, rel=rel, data=data, lines=field_lines, written=written)

@@ -10,7 +10,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema, model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from publisher import dates
@@ -60,8 +62,13 @@ Text = Annotated[str, AfterValidator(_not_blank), AfterValidator(_one_line)]
 Title = Annotated[Text, Field(max_length=150)]
 Summary = Annotated[Text, Field(max_length=300)]
 Slug = Annotated[str, AfterValidator(_not_blank)]
-Day = Annotated[date, BeforeValidator(_as_date)]
-Moment = Annotated[datetime, BeforeValidator(_as_datetime)]
+# The exported JSON Schema (`publisher schema`, for editors' autocompletion) accepts dates as `check` does:
+# JSON Schema's "date-time" would refuse a plain 2022-02-02, and YAML editors see an unquoted date as text.
+DAY_SCHEMA = {"type": "string", "pattern": r"^\d{4}-\d{1,2}-\d{1,2}$", "examples": ["2022-02-02"]}
+MOMENT_SCHEMA = {"type": "string", "examples": ["2022-02-02", "2022-02-02 09:30"],
+                 "pattern": r"^\d{4}-\d{1,2}-\d{1,2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"}
+Day = Annotated[date, BeforeValidator(_as_date), WithJsonSchema(DAY_SCHEMA)]
+Moment = Annotated[datetime, BeforeValidator(_as_datetime), WithJsonSchema(MOMENT_SCHEMA)]
 Url = Annotated[str, AfterValidator(_web_address)]
 Email = Annotated[str, AfterValidator(_email)]
 
@@ -138,6 +145,7 @@ class Bulletin(Withdrawable):
     withdrawn: Withdrawal | None = None
     changes: list[Change] = []
     author: Text | None = None
+    type: Literal["bulletin", "news"] = "bulletin"  # shown on its card and page: "Bulletin" or "News"
     redirect_from: RedirectFrom = []
 
     @property

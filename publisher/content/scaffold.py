@@ -15,6 +15,7 @@ date: {today}
 summary: "TODO: one sentence saying what this {noun} is about (at most 300 characters)"
 topics: [TODO-choose-from-content-taxonomy-yml]
 author: Communications team
+type: {type}
 status: draft
 ---
 
@@ -82,7 +83,8 @@ def new_source(root: Path, kind: str, title: str, today: date) -> Path:
     values = {"title": quoted, "today": today.isoformat(), "year": today.year,
               "next_year": today.replace(year=today.year + 1).isoformat() if not (today.month == 2 and today.day == 29)
               else date(today.year + 1, 3, 1).isoformat(),
-              "noun": "news item" if kind == "news" else "bulletin"}
+              "noun": "news item" if kind == "news" else "bulletin",
+              "type": "news" if kind == "news" else "bulletin"}
     if kind in ("bulletin", "news"):
         path, template = root / "bulletins" / f"{today.isoformat()}-{slug}.md", _BULLETIN
     elif kind == "toolkit":

@@ -15,7 +15,7 @@ from publisher.content.models import Bulletin, DirectoryEntry, Page, Strict, Too
 BULLETIN_NAME = re.compile(r"(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")
 TAXONOMY = "content/taxonomy.yml"
 # The site's settings, read by the pipeline and never published (style.py reads the second as ACRONYMS_FILE).
-DATA_FILES = (TAXONOMY, "content/acronyms.yml")
+DATA_FILES = (TAXONOMY, "content/acronyms.yml", "content/redirects.yml")
 SOURCE_FOLDERS = ("bulletins", "toolkits", "content")
 
 # Generated listings own these URLs; a page may not publish there.

@@ -26,6 +26,7 @@ from publisher.content.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
 )
 from publisher.site.model import Item, Site, bulletin_state
+from publisher.site.redirects import check_redirects
 from publisher.content.sources import (
     BULLETIN_NAME, RESERVED_URLS, TAXONOMY, Source, entry_slug, find_sources, page_url, toolkit_slug,
 )
@@ -43,7 +44,9 @@ def did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
     return f'; did you mean "{candidates[close[0]]}"?' if close else ""
 
 
-def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> str:
+def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath, written: str | None = None) -> str:
+    """What is wrong and how to fix it; `written` is the value as the editor typed it, when YAML read it as
+    something other than text (`Yes`, `1.50`)."""
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     leaf = str(loc[-1]) if loc else "field"
     key = "" if loc and isinstance(loc[-1], int) else f"{leaf}: "  # list items have no name to repeat
@@ -55,9 +58,9 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath) -> 
         return f'"{leaf}" is not a field here{hint}'
     if kind in ("string_type", "int_type", "int_parsing") and isinstance(value, bool):
         return (f"YAML read this as the yes/no value {str(value).lower()}, not text; put the value in quotes, "
-                f'e.g. {key}"No"')
+                f'e.g. {key}"{written or value}"')
     if kind == "string_type" and isinstance(value, (int, float)):
-        return f'YAML read this as a number; put it in quotes, e.g. {key}"{value}"'
+        return f'YAML read this as a number; put it in quotes, e.g. {key}"{written or value}"'
     if kind == "string_type" and value is None:
         return "is empty; write the text after the colon"
     if kind == "string_type":
@@ -112,7 +115,8 @@ def validate_model(doc: Document, model: type[Strict], findings: Findings) -> St
                 loc = loc[:-1]
                 findings.error(doc.rel, doc.line_of(loc), field_name(loc[:-1]), _describe(error, model, loc))
                 continue
-            findings.error(doc.rel, doc.line_of(loc), field_name(loc), _describe(error, model, loc))
+            findings.error(doc.rel, doc.line_of(loc), field_name(loc),
+                           _describe(error, model, loc, doc.written.get(loc)))
         return None
 
 
@@ -277,15 +281,19 @@ def download_problem(item: Item, name: str) -> str | None:
     return None
 
 
+# The placeholder as a word of its own, wherever it is left: "TODO: write...", "TODO-choose-a-setting", "see TODO".
+PLACEHOLDER_WORD = re.compile(rf"\b{PLACEHOLDER}\b")
+
+
 def check_placeholders(doc: Document, findings: Findings) -> None:
-    """Text left over from `publisher new` must not reach readers."""
+    """Text left over from `publisher new` (or a note to self) must not reach readers."""
     for loc, line in doc.lines.items():
         value = _value_at(doc.data, loc)
-        if isinstance(value, str) and value.startswith(PLACEHOLDER):
+        if isinstance(value, str) and PLACEHOLDER_WORD.search(value):
             findings.error(doc.rel, line, field_name(loc), "still holds the placeholder from 'publisher new'; "
                            "replace it with the real value")
     for offset, text in enumerate(doc.body.split("\n")):
-        if text.strip().startswith(PLACEHOLDER):
+        if PLACEHOLDER_WORD.search(text):
             findings.error(doc.rel, doc.body_line + offset, "body", "still holds placeholder text from "
                            "'publisher new'; write the real text")
 
@@ -333,4 +341,5 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     resolver = bodycheck.check_bodies(site, findings, bodies, [source.rel for source in sources])
     style.check_style(site, findings, bodies)
     site.attachments = assets.choose_attachments(site, resolver.files_linked, findings)
+    site.redirects = check_redirects(site, findings)
     return site, findings

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Callable
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
 
-from publisher.site.escaping import cdata_safe, rss_text
-from publisher.content.models import Bulletin
-from publisher.site.render import Renderer, site_feeds, topic_feeds
-from publisher.site.model import Item
+from publisher.site.escaping import cdata_safe, escape, rss_text
+from publisher.content.models import Bulletin, Toolkit
+from publisher.dates import LONDON
+from publisher.site.redirects import feed_id_url
+from publisher.site.render import Renderer, site_feeds, topic_feeds, updates_feeds
+from publisher.site.model import Item, Site
 
 FEED_LENGTH = 50
 URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
@@ -40,6 +43,11 @@ class FeedWriter:
         self.site_name = site_name
         self.description = description
 
+    def withdrawal_notice(self, item: Item) -> str:
+        if not item.withdrawn:
+            return ""
+        return self.renderer.env.get_template("_withdrawn.html").render(item=item)
+
     def files(self) -> list[FeedFile]:
         bulletins = self.renderer.bulletins
         rss, atom = site_feeds()
@@ -51,7 +59,37 @@ class FeedWriter:
                 rss, atom = topic_feeds(self.renderer.site, slug)
                 files += self._pair(tagged, f"topics/{slug}/", rss.url, atom.url,
                                     f"{term.label}: {self.site_name}", term.description)
+        return files + self.updates_files()
+
+    def updates_files(self) -> list[FeedFile]:
+        """/updates.xml and /updates.atom: change notes, new toolkits and entries, withdrawals; newest first."""
+        latest = site_updates(self.renderer.site, self.renderer.site.toolkits + self.renderer.site.entries)
+        latest = latest[:FEED_LENGTH]
+        rss, atom = updates_feeds()
+        title = f"Updates: {self.site_name}"
+        description = "Changes to toolkits, the best-practice directory and bulletins, and pages withdrawn."
+        files = []
+        for path, text, write in ((rss.url, rss_text, "rss_str"), (atom.url, str, "atom_str")):
+            feed = self._feed(path, "", title, description, text, max((u.moment for u in latest), default=None))
+            for update in reversed(latest):
+                self._update_entry(feed, update, text)
+            files.append(FeedFile(path, getattr(feed, write)(pretty=True)))
         return files
+
+    def _update_entry(self, feed: FeedGenerator, update: Update, text: Callable[[str], str]) -> None:
+        item = update.item
+        link = self.absolute(item.url)
+        entry = feed.add_entry()
+        entry.id(self.absolute(feed_id_url(item)) + update.fragment)
+        entry.guid(self.absolute(feed_id_url(item)) + update.fragment, permalink=False)
+        entry.title(text(f"{update.heading}: {item.title}"))
+        entry.link(href=link, rel="alternate")
+        entry.description(text(update.summary), isSummary=True)
+        html = self.withdrawal_notice(item) if update.kind == "withdrawn" else f"<p>{escape(update.summary)}</p>"
+        entry.content(cdata_safe(absolute_urls(html, link)), type="html")
+        entry.published(update.moment)
+        entry.pubDate(update.moment)
+        entry.updated(update.moment)
 
     def _pair(self, items: list[Item], page: str, rss_path: str, atom_path: str, title: str,
               description: str) -> list[FeedFile]:
@@ -63,6 +101,16 @@ class FeedWriter:
     def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str,
                    text: Callable[[str], str]) -> FeedGenerator:
         """`text` prepares plain text for the format: RSS readers read titles as HTML, Atom's are typed as text."""
+        # The newest item's date, not the clock, so rebuilding unchanged content changes nothing.
+        feed = self._feed(self_path, page, title, description, text,
+                          max((item.meta.updated for item in items), default=None))
+        # feedgen prepends entries, so add oldest first to keep newest first in the file.
+        for item in reversed(items):
+            self._entry(feed, item, text)
+        return feed
+
+    def _feed(self, self_path: str, page: str, title: str, description: str, text: Callable[[str], str],
+              newest: datetime | None) -> FeedGenerator:
         feed = FeedGenerator()
         feed.id(self.absolute(self_path))
         feed.title(text(title))
@@ -73,25 +121,24 @@ class FeedWriter:
         feed.link(href=self.absolute(page), rel="alternate")
         feed.generator("publisher")
         feed.author(name=text(self.site_name))  # Atom needs a feed author when entries have none
-        # The newest item's date, not the clock, so rebuilding unchanged content changes nothing.
-        newest = max((item.meta.updated for item in items), default=self.renderer.site.now)
+        newest = newest or self.renderer.site.now
         feed.updated(newest)
         feed.lastBuildDate(newest)
-        # feedgen prepends entries, so add oldest first to keep newest first in the file.
-        for item in reversed(items):
-            self._entry(feed, item, text)
         return feed
 
     def _entry(self, feed: FeedGenerator, item: Item, text: Callable[[str], str]) -> None:
         meta: Bulletin = item.meta  # type: ignore[assignment]
         link = self.absolute(item.url)
+        first = self.absolute(feed_id_url(item))  # a moved bulletin keeps the id it was first announced with
         entry = feed.add_entry()
-        entry.id(link)
-        entry.guid(link, permalink=True)
+        entry.id(first)
+        entry.guid(first, permalink=first == link)
         entry.title(text(meta.title))
         entry.link(href=link, rel="alternate")
         entry.description(text(meta.summary), isSummary=True)
-        entry.content(cdata_safe(absolute_urls(self.renderer.body(item), link)), type="html")
+        # A withdrawn bulletin stays in place, updated (meta.updated is its withdrawal), the notice leading its content.
+        html = self.withdrawal_notice(item) + self.renderer.body(item)
+        entry.content(cdata_safe(absolute_urls(html, link)), type="html")
         entry.published(meta.date)
         entry.pubDate(meta.date)
         entry.updated(meta.updated)
@@ -100,3 +147,45 @@ class FeedWriter:
                            scheme=self.absolute("topics/"))
         if meta.author:
             entry.author(name=text(meta.author))
+
+
+@dataclass(frozen=True)
+class Update:
+    """One line of the updates feed: something happened to a page on a day."""
+
+    item: Item
+    kind: str  # "change", "new" or "withdrawn"
+    moment: datetime
+    summary: str
+    fragment: str  # added to the page's first address to make the entry's lasting id
+
+    @property
+    def heading(self) -> str:
+        if self.kind == "new":
+            return "New toolkit" if isinstance(self.item.meta, Toolkit) else "New in the directory"
+        return {"change": "Updated", "withdrawn": "Withdrawn"}[self.kind]
+
+
+def site_updates(site: Site, announced: list[Item]) -> list[Update]:
+    """Every change note and withdrawal of a published page, and each of `announced` that gives its `published`
+    day, newest first (ties by id, so the order is stable)."""
+    updates: list[Update] = []
+    for item in site.bulletins + announced:
+        seen: dict[str, int] = {}
+        for change in sorted(getattr(item.meta, "changes", []), key=lambda change: change.date):
+            day = change.date.date().isoformat()
+            seen[day] = seen.get(day, 0) + 1
+            suffix = f"-{seen[day]}" if seen[day] > 1 else ""
+            updates.append(Update(item, "change", change.date, change.note, f"#change-{day}{suffix}"))
+        published = getattr(item.meta, "published", None)
+        if published is not None and item in announced:
+            updates.append(Update(item, "new", at_midnight(published), item.meta.summary, f"#new-{published}"))
+        if item.withdrawn:
+            block = item.meta.withdrawn  # type: ignore[attr-defined]
+            updates.append(Update(item, "withdrawn", at_midnight(block.date), block.reason, f"#withdrawn-{block.date}"))
+    return sorted(updates, key=lambda update: (update.moment, update.item.url, update.fragment), reverse=True)
+
+
+def at_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON)
+

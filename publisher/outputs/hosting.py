@@ -117,13 +117,16 @@ class Rule:
         return self.path + "\n" + "".join(f"  {name}: {value}\n" for name, value in self.headers.items())
 
 
+def top_level_patterns(site_dir: Path, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """`/` and a pattern for each top-level file and folder: together they match every path on the site once."""
+    return ["/"] + [f"/{entry.name}/*" if entry.is_dir() else f"/{entry.name}"
+                    for entry in sorted(site_dir.iterdir()) if entry.name not in leave_out]
+
+
 def cache_rules(site_dir: Path) -> list[Rule]:
     """One Cache-Control per path, never two: hosts join the values of every rule that matches a path."""
-    rules = [Rule("/", {"Cache-Control": SHORT_CACHE})]
-    for entry in sorted(site_dir.iterdir()):
-        if entry.name in ("assets", "pagefind"):
-            continue
-        rules.append(Rule(f"/{entry.name}/*" if entry.is_dir() else f"/{entry.name}", {"Cache-Control": SHORT_CACHE}))
+    rules = [Rule(pattern, {"Cache-Control": SHORT_CACHE})
+             for pattern in top_level_patterns(site_dir, leave_out=("assets", "pagefind"))]
     for folder in ("assets", "pagefind"):
         rules += _file_rules(site_dir, site_dir / folder)
     return rules
@@ -145,20 +148,32 @@ def _file_rules(site_dir: Path, folder: Path) -> list[Rule]:
     return rules
 
 
-def headers_file(site_dir: Path) -> str:
-    security = Rule("/*", {**SECURITY_HEADERS,
-                           "Content-Security-Policy": content_security_policy(inline_script_hashes(site_dir))})
+def security_rules(site_dir: Path, sections: dict[str, dict[str, str]]) -> list[Rule]:
+    """The shared security headers for every path, and a Content-Security-Policy per top-level path.
+
+    A host sends the headers of every rule that matches a path, and a browser enforces every policy it gets, so the
+    site's policy under `/*` would also bind a section with a policy of its own (the web editor at `/admin/*`).
+    `sections` maps such a section's pattern to its own headers, which replace the site's policy there.
+    """
+    site_policy = {"Content-Security-Policy": content_security_policy(inline_script_hashes(site_dir))}
+    return [Rule("/*", dict(SECURITY_HEADERS))] + [Rule(pattern, sections.get(pattern, site_policy))
+                                                  for pattern in top_level_patterns(site_dir)]
+
+
+def headers_file(site_dir: Path, sections: dict[str, dict[str, str]] | None = None) -> str:
     header = "# Written by `publisher build`: the Netlify / Cloudflare Pages headers format; see the README.\n"
-    return header + "\n".join(rule.as_text() for rule in [security, *cache_rules(site_dir)])
+    rules = [*security_rules(site_dir, sections or {}), *cache_rules(site_dir)]
+    return header + "\n".join(rule.as_text() for rule in rules)
 
 
-def write_host_files(site_dir: Path, pages: list[OutputPage], absolute) -> None:
+def write_host_files(site_dir: Path, pages: list[OutputPage], absolute,
+                     sections: dict[str, dict[str, str]] | None = None) -> None:
     """Replace MkDocs' sitemap (dated by the build) with ours, and add robots.txt and _headers."""
     xml = sitemap(pages, absolute)
     (site_dir / "sitemap.xml").write_bytes(xml)
     (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))
     (site_dir / "robots.txt").write_text(robots(absolute), encoding="utf-8")
-    (site_dir / "_headers").write_text(headers_file(site_dir), encoding="utf-8")
+    (site_dir / "_headers").write_text(headers_file(site_dir, sections), encoding="utf-8")
 
 
 def build_time(moment: datetime) -> str:

@@ -20,11 +20,15 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from publisher.site.escaping import Markup, plain_toc, script_json
+from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
 from publisher.outputs.feeds import FeedWriter
 from publisher.outputs.hosting import build_time, write_host_files
 from publisher.findings import ContentError, Findings
+from publisher.outputs.preview_errors import PreviewState, serve_errors
+from publisher.outputs.redirects import RedirectClash, write_redirects
 from publisher.outputs.search import SearchIndexFailed, build_index
+from publisher.outputs.theme import material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path
 from publisher.site.model import Site
 
@@ -48,9 +52,18 @@ def site_url_for(configured: str | None) -> str | None:
     return configured
 
 
+FINDINGS_HEADER = "The content has errors; fix them and build again:"
+
+
 def findings_message(findings: Findings) -> str:
     lines = [finding.as_text() for finding in findings.sorted()]
-    return "The content has errors; fix them and build again:\n" + "\n".join(lines)
+    return FINDINGS_HEADER + "\n" + "\n".join(lines)
+
+
+def problem_lines(error: PluginError) -> list[str]:
+    """The `path:line: error: ...` lines of a failure, without the header the terminal puts above them."""
+    lines = str(error).splitlines()
+    return lines[1:] if lines[:1] == [FINDINGS_HEADER] else lines
 
 
 class PublisherPlugin(BasePlugin):
@@ -61,11 +74,50 @@ class PublisherPlugin(BasePlugin):
         self.previewing = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
+        # `mkdocs serve` keeps this plugin object from build to build; these hold what its error page shows.
+        self.preview = PreviewState()
+        self.preview_problems: list[str] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.previewing = command == "serve"
 
+    # In `mkdocs serve`, a failure in the three hooks below becomes the preview's error page (preview_errors.py)
+    # instead of a failed build, which MkDocs answers by leaving every request waiting until a build succeeds.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.preview_problems = None
+        try:
+            return self._on_config(config)
+        except PluginError as exc:
+            self._show_in_preview(exc)
+            return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        if self.preview_problems is None:
+            try:
+                return self._on_files(files, config)
+            except PluginError as exc:
+                self._show_in_preview(exc)
+        config.nav = None  # its pages are not built while the preview shows the problems
+        return Files([])
+
+    def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.preview_problems is None:
+            try:
+                self._on_post_build(config)
+            except PluginError as exc:
+                self._show_in_preview(exc)
+        self.preview.finished(self.preview_problems or [])
+
+    def _show_in_preview(self, error: PluginError) -> None:
+        """Outside `mkdocs serve`, fail the build as usual; in it, keep the problems for the error page."""
+        if not self.previewing:
+            raise error
+        self.preview_problems = problem_lines(error) or [str(error)]
+        log.error("The content has errors; the preview shows them at every address until they are fixed:")
+        for line in self.preview_problems:
+            log.error(line)
+
+    def _on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if self.validated is not None:
             # Taken once: MkDocs keeps one plugin object per process, and the next build must load afresh.
             self.site, self.validated = self.validated, None
@@ -90,7 +142,7 @@ class PublisherPlugin(BasePlugin):
             raise PluginError(findings_message(findings))
         return site
 
-    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+    def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/", config.site_name)
         try:
@@ -157,6 +209,7 @@ class PublisherPlugin(BasePlugin):
         """
         env.autoescape = True
         env.filters["script_json"] = script_json
+        env.globals["material_stylesheets"] = material_stylesheets()
         return env
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
@@ -179,7 +232,7 @@ class PublisherPlugin(BasePlugin):
         context["publisher_page"] = output
         return context
 
-    def on_post_build(self, config: MkDocsConfig) -> None:
+    def _on_post_build(self, config: MkDocsConfig) -> None:
         assert self.renderer is not None
         site_dir = Path(config.site_dir)
         writer = FeedWriter(self.renderer, config.site_name, config.site_description or config.site_name)
@@ -193,6 +246,9 @@ class PublisherPlugin(BasePlugin):
                        "source": page.item.rel if page.item else None, "title": page.title}
                       for page in sorted(self.pages.values(), key=lambda p: p.url)],
             "feeds": sorted(root + feed.path for feed in feeds),
+            # Old addresses too, so `publisher check --against` notices a redirect that is later dropped.
+            "redirects": [{"from": root + r.old, "to": root + r.new} for r in sorted(self.site.redirects,
+                                                                                   key=lambda r: r.old)],
             "built": build_time(self.site.now),
             "commit": current_commit(self.site.root),
         }
@@ -203,11 +259,20 @@ class PublisherPlugin(BasePlugin):
         except SearchIndexFailed as exc:
             raise PluginError(str(exc)) from None
         published = [page for page in self.pages.values() if page.kind != "preview"]
-        write_host_files(site_dir, published, self.renderer.absolute)
+        try:
+            write_redirects(site_dir, self.renderer)  # before the host files, so `_headers` covers the pages
+        except RedirectClash as exc:
+            raise PluginError(str(exc)) from None
+        try:  # after the search index, so the editor's page is never indexed; before `_headers`, which covers it
+            write_admin(site_dir, self.site.taxonomy, config.site_name, config.repo_url, config.site_url)
+        except UnmappedField as exc:
+            raise PluginError(str(exc)) from None
+        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers())
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent
         for folder in ("bulletins", "toolkits", "content"):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
+        serve_errors(server, self.preview)
         return server

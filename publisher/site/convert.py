@@ -8,6 +8,7 @@ with an error naming the file rather than publish a page with parts silently mis
 
 from __future__ import annotations
 
+import html
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Converter:
         self.from_rel = ""  # the source being converted, which relative links start from
         self.cleaner = rawhtml.cleaner(self._site_address)
         self._cache: dict[str, Converted] = {}
+        self._inline_md: markdown.Markdown | None = None
 
     def _site_address(self, address: str) -> str:
         """Where a kept address should point on the built site: source paths and site paths become site URLs."""
@@ -71,6 +73,18 @@ class Converter:
             cached = Converted(html=self.cleaner.clean(markup), toc=list(getattr(self.md, "toc_tokens", [])))
             self._cache[item.rel] = cached
         return cached
+
+    def inline(self, item: Item, text: str) -> str:
+        """A sentence or two of Markdown from a front-matter field (a withdrawal reason) as sanitised inline HTML.
+
+        Raw HTML is shown as text, never parsed, so the field can hold no markup the body checks have not seen.
+        """
+        if self._inline_md is None:
+            self._inline_md = markdown.Markdown()
+        self._inline_md.reset()
+        self.from_rel = item.rel
+        markup = self._inline_md.convert(html.escape(text, quote=False))
+        return self.cleaner.clean(markup.removeprefix("<p>").removesuffix("</p>"))
 
     def convert_all(self, items: list[Item]) -> None:
         """Convert many sources on every core at once; results land in the same cache `convert` uses.

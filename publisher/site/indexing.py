@@ -13,6 +13,7 @@ from publisher.site.model import Item, Site
 
 TYPE_LABELS = {Bulletin: "Bulletin", Toolkit: "Toolkit", DirectoryEntry: "Directory entry", Page: "Page"}
 SEARCH_URL = "search/"
+WITHDRAWN_LABEL = "Withdrawn"
 
 
 def _attribute(kind: str, name: str, value: str) -> str:
@@ -22,7 +23,12 @@ def _attribute(kind: str, name: str, value: str) -> str:
 def index_fields(item: Item, site: Site) -> str:
     """Hidden Pagefind filter and metadata markers for one content page."""
     meta = item.meta
-    fields = [_attribute("filter", "type", TYPE_LABELS[type(meta)]), _attribute("meta", "type", TYPE_LABELS[type(meta)])]
+    kind = TYPE_LABELS[type(meta)]
+    # A withdrawn page stays findable, labelled so in the result ("Withdrawn · Bulletin"); the type filter still works.
+    shown = f"{WITHDRAWN_LABEL} · {kind}" if item.withdrawn else kind
+    fields = [_attribute("filter", "type", kind), _attribute("meta", "type", shown)]
+    if item.withdrawn:
+        fields.append(_attribute("meta", "status", WITHDRAWN_LABEL))
     summary = getattr(meta, "summary", None)
     if summary:
         fields.append(_attribute("meta", "summary", summary))

@@ -14,6 +14,7 @@ from publisher.content.sources import Source
 
 if TYPE_CHECKING:
     from publisher.content.assets import Attachment
+    from publisher.site.redirects import Redirect
 
 State = Literal["published", "draft", "scheduled"]
 
@@ -71,6 +72,7 @@ class Site:
     now: datetime
     items: list[Item] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)  # files sources use, chosen by assets.py
+    redirects: list[Redirect] = field(default_factory=list)  # old address -> new, checked by site/redirects.py
 
     def _of(self, model: type[Strict]) -> list[Item]:
         return [item for item in self.items if isinstance(item.meta, model)]
@@ -83,7 +85,7 @@ class Site:
 
     @cached_property
     def listed_bulletins(self) -> list[Item]:
-        """Published bulletins that are not withdrawn: the ones the home page, topics and their feeds list."""
+        """Published bulletins that are not withdrawn: the ones the home page and topic pages list."""
         return [item for item in self.bulletins if not item.withdrawn]
 
     @property

@@ -12,6 +12,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from publisher import dates
 from publisher.site.convert import Converter
@@ -99,6 +100,13 @@ def topic_feeds(site: Site, slug: str) -> list[Feed]:
     return [Feed(f"{label} (RSS)", f"topics/{slug}/feed.xml"), Feed(f"{label} (Atom)", f"topics/{slug}/atom.xml", "atom")]
 
 
+def toolkit_sections(downloads: list, opportunities: list, links: list) -> list[dict]:
+    """The sections toolkit.html adds after the body, as contents entries, so the contents list names them all."""
+    present = [("downloads", "Forms and templates", downloads), ("opportunities", "Open opportunities", opportunities),
+               ("links", "Useful links", links)]
+    return [{"level": 2, "id": anchor, "name": name, "children": []} for anchor, name, shown in present if shown]
+
+
 def base_path(site_url: str | None) -> str:
     path = urlsplit(site_url or "/").path or "/"
     return path if path.endswith("/") else path + "/"
@@ -120,7 +128,8 @@ class Renderer:
 
     def withdrawal_reason(self, item: Item) -> str:
         """The withdrawal reason's Markdown as sanitised inline HTML, for the notice at the top of the page."""
-        return self.converter.inline(item, item.meta.withdrawn.reason)  # type: ignore[attr-defined]
+        # Markup: the converter's sanitised HTML, with any HTML in the reason shown as text.
+        return Markup(self.converter.inline(item, item.meta.withdrawn.reason))  # type: ignore[attr-defined]
 
     def url(self, path: str) -> str:
         return self.base_path + path
@@ -182,7 +191,7 @@ class Renderer:
         feeds = [feed for slug in item.meta.topics for feed in topic_feeds(self.site, slug)]
         converted = self.converter.convert(item)
         html = self._render("bulletin.html", item=item, meta=item.meta, body=converted.html,
-                            newer=newer, older=older, feeds=feeds)
+                            newer=newer, older=older, feeds=feeds, toc=converted.toc)
         html = searchable(html, item, self.site)
         return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
                           site_feeds() + feeds, item, [self.news_article(item)])
@@ -230,17 +239,20 @@ class Renderer:
 
     def topics(self) -> list[OutputPage]:
         by_topic: dict[str, list[Item]] = defaultdict(list)
-        for item in self.site.listed_bulletins:
+        for item in self.bulletins:
             for slug in item.meta.topics:
-                by_topic[slug].append(item)
+                # A topic whose bulletins are all withdrawn keeps its page and feeds, so no address disappears.
+                by_topic.setdefault(slug, [])
+                if not item.withdrawn:
+                    by_topic[slug].append(item)
         ordered = [slug for slug in self.site.taxonomy.topics if slug in by_topic]
         html = self._render("topics.html", topics=[(slug, len(by_topic[slug])) for slug in ordered])
         pages = [OutputPage("topics/", "Topics", html, "listing", "Bulletins grouped by topic.",
                             feeds=site_feeds())]
         for slug in ordered:
             term = self.site.taxonomy.topics[slug]
-            pages += self.listing(f"topics/{slug}/", term.label, by_topic[slug], term.description,
-                                  topic_feeds(self.site, slug))
+            pages += self.listing(f"topics/{slug}/", f"Topic: {term.label}", by_topic[slug], term.description,
+                                  topic_feeds(self.site, slug), extra={"topic": slug, "topic_links": ordered})
         return pages
 
     def toolkit_index(self) -> OutputPage:
@@ -260,9 +272,10 @@ class Renderer:
         today = self.site.now.date()
         opportunities = sorted((o for o in meta.opportunities if o.closes >= today), key=lambda o: o.closes)
         converted = self.converter.convert(item)
+        toc = converted.toc + toolkit_sections(downloads, opportunities, meta.links)
         html = searchable(self._render("toolkit.html", item=item, meta=meta, body=converted.html,
-                                       downloads=downloads, opportunities=opportunities), item, self.site)
-        return OutputPage(item.url, item.title, html, "toolkit", meta.summary, converted.toc, site_feeds(), item)
+                                       downloads=downloads, opportunities=opportunities, toc=toc), item, self.site)
+        return OutputPage(item.url, item.title, html, "toolkit", meta.summary, toc, site_feeds(), item)
 
     def directory_filters(self) -> list[tuple[str, str, list[tuple[str, str, int]]]]:
         """(group, legend, [(slug, label, count)]) for every filter group, only options that have entries."""
@@ -289,7 +302,8 @@ class Renderer:
 
     def entry(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)
-        html = searchable(self._render("entry.html", item=item, meta=item.meta, body=converted.html), item, self.site)
+        html = searchable(self._render("entry.html", item=item, meta=item.meta, body=converted.html,
+                                       toc=converted.toc), item, self.site)
         return OutputPage(item.url, item.title, html, "entry", item.meta.summary, converted.toc, site_feeds(), item)
 
     def all_feeds(self) -> list[Feed]:
@@ -300,7 +314,7 @@ class Renderer:
     def page(self, item: Item) -> OutputPage:
         converted = self.converter.convert(item)
         catalogue = self.all_feeds() if item.url == SUBSCRIBE_URL else []
-        html = searchable(self._render("page.html", item=item, body=converted.html, catalogue=catalogue),
-                          item, self.site)
+        html = searchable(self._render("page.html", item=item, body=converted.html, catalogue=catalogue,
+                                       toc=converted.toc), item, self.site)
         return OutputPage(item.url, item.title, html, "page", item.meta.summary or "", converted.toc,
                           site_feeds(), item)

@@ -111,6 +111,14 @@
     });
   }
 
+  /* The query shows in the header's search box and in the window title, as on GOV.UK's search page. */
+  var baseTitle = document.title;
+  function showQuery(query) {
+    var headerBox = document.getElementById("pub-header-search-q");
+    if (headerBox) headerBox.value = query;
+    document.title = query ? query + " - " + baseTitle : baseTitle;
+  }
+
   function syncUrl() {
     var params = new URLSearchParams();
     if (input.value.trim()) params.set("q", input.value.trim());
@@ -119,6 +127,7 @@
     });
     var query = params.toString();
     history.replaceState(null, "", location.pathname + (query ? "?" + query : ""));
+    showQuery(input.value.trim());
   }
 
   form.addEventListener("submit", function (event) {
@@ -138,5 +147,6 @@
   ["type", "topic", "year"].forEach(function (name) {
     if (params.get(name)) form.elements[name].value = params.get(name);
   });
+  showQuery(input.value.trim());
   if (input.value) run();
 })();
