@@ -273,3 +273,25 @@ def test_no_script_runs_in_a_browser(sites, browser):
         context.close()
     assert dialogs == []
     assert left_site == []
+
+
+def test_withdrawal_reasons_show_payloads_as_text(tmp_path):
+    """A withdrawal reason is Markdown, rendered inline: raw HTML in it must come out as text, never as markup."""
+    files = site_files(benign, benign(99))
+    for i, payload in enumerate(PAYLOADS):
+        path = f"bulletins/2022-01-{i + 1:02d}-item-{i}.md"
+        files[path] = files[path].replace("---\n\n## Section", f"status: withdrawn\nwithdrawn: {{date: 2023-04-03, "
+                                          f"reason: {q(payload)}}}\n---\n\n## Section", 1)
+    site = build(tmp_path, files)
+    for i, payload in enumerate(PAYLOADS):
+        tree = parse_html(site / "bulletins/2022/01" / f"{i + 1:02d}" / f"item-{i}" / "index.html")
+        [notice] = tree.xpath("//div[contains(@class, 'pub-withdrawn')]")
+        assert [element.tag for element in notice.iter() if isinstance(element.tag, str)] == [
+            "div", "p", "strong", "time", "p"], payload
+        words = "".join(notice.xpath("./p[2]")[0].itertext())
+        assert words == payload.expandtabs(4), payload  # Markdown expands tabs; nothing else changes
+        for element in tree.iter():
+            if isinstance(element.tag, str):
+                assert not any(name.startswith("on") for name in element.attrib), (payload, element.tag)
+                assert element.tag != "script" or MARKER not in (element.text or "") or \
+                    element.get("type") == "application/ld+json", payload
