@@ -206,3 +206,22 @@ def test_a_file_may_not_take_an_address_the_build_writes(tmp_path):
     assert result.returncode == 1
     assert ("content/robots.txt:1: error: file: this would publish at /robots.txt, which the site itself writes"
             in result.stdout), result.stdout
+
+
+def test_the_404_page_carries_the_site_policy_itself(built, browser):
+    """Hosts serve it at any address, also where no `_headers` rule reaches, so the policy is in the page."""
+    [site_policy] = [headers["Content-Security-Policy"] for pattern, headers in header_rules(built)
+                     if pattern == "/" and "Content-Security-Policy" in headers]
+    [in_page] = lxml_tree(built / "404.html").xpath("//meta[@http-equiv='Content-Security-Policy']/@content")
+    assert in_page + "; frame-ancestors 'none'" == site_policy
+    with serve(built) as base:  # no headers: only the page's own policy applies
+        context = browser.new_context()
+        tab = context.new_page()
+        warnings: list[str] = []
+        tab.on("console", lambda message: warnings.append(message.text))
+        tab.goto(base + "/404.html", wait_until="load")
+        tab.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.__ran = 1';"
+                     " document.head.appendChild(s); }")
+        assert tab.evaluate("typeof window.__ran") == "undefined"  # inline script is refused
+        context.close()
+    assert any("Content Security Policy" in text for text in warnings)  # the refusal, reported by the browser

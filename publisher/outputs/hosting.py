@@ -91,8 +91,11 @@ def inline_script_hashes(site_dir: Path) -> list[str]:
     return sorted(hashes)
 
 
-def content_security_policy(script_hashes: list[str]) -> str:
-    """As strict as the pages allow: our own files only; Pagefind's search runs as WebAssembly."""
+def content_security_policy(script_hashes: list[str], in_page: bool = False) -> str:
+    """As strict as the pages allow: our own files only; Pagefind's search runs as WebAssembly.
+
+    `in_page` gives the policy for a `<meta>` element, which browsers read without `frame-ancestors`.
+    """
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", "'wasm-unsafe-eval'", *script_hashes],
@@ -105,6 +108,8 @@ def content_security_policy(script_hashes: list[str]) -> str:
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+    if in_page:
+        del directives["frame-ancestors"]
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 

@@ -23,7 +23,7 @@ from publisher.site.escaping import Markup, plain_toc, script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
 from publisher.outputs.feeds import FeedWriter
-from publisher.outputs.hosting import build_time, write_host_files
+from publisher.outputs.hosting import content_security_policy, build_time, write_host_files
 from publisher.findings import ContentError, Findings
 from publisher.outputs.preview_errors import PreviewState, serve_errors
 from publisher.outputs.redirects import RedirectClash, write_redirects
@@ -210,6 +210,8 @@ class PublisherPlugin(BasePlugin):
         env.autoescape = True
         env.filters["script_json"] = script_json
         env.globals["material_stylesheets"] = material_stylesheets()
+        # Hosts serve the 404 page at any address, including ones no `_headers` rule covers; it carries its own.
+        env.globals["page_security_policy"] = content_security_policy([], in_page=True)
         return env
 
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
