@@ -214,14 +214,19 @@ def _guard_addresses(site, manifest: dict, where: str, findings: Findings) -> No
     click.echo(f"Checked {checked} address(es) from {where}: each needs a page, a withdrawal or a redirect.", err=True)
 
 
-def _configured_site_url(root: Path) -> str | None:
-    """site_url from mkdocs.yml, or SITE_URL when set, as the build uses it."""
+def _setting(root: Path, name: str):
+    """One top-level setting of mkdocs.yml, read as MkDocs reads the file (with its !ENV tags)."""
     from mkdocs.utils.yaml import yaml_load
 
+    with open(root / "mkdocs.yml", encoding="utf-8") as config:
+        return (yaml_load(config) or {}).get(name)
+
+
+def _configured_site_url(root: Path) -> str | None:
+    """site_url from mkdocs.yml, or SITE_URL when set, as the build uses it."""
     from publisher.outputs.mkdocs_plugin import site_url_for
 
-    with open(root / "mkdocs.yml", encoding="utf-8") as config:
-        return site_url_for((yaml_load(config) or {}).get("site_url"))
+    return site_url_for(_setting(root, "site_url"))
 
 
 class PublishAnyway(Exception):
@@ -229,14 +234,10 @@ class PublishAnyway(Exception):
 
 
 def _live_since(root: Path):
-    from mkdocs.utils.yaml import yaml_load
-
     from publisher.outputs.deploy import current_commit
-    from publisher.outputs.mkdocs_plugin import site_url_for
     from publisher.site.schedule import read_live_site
 
-    with open(root / "mkdocs.yml", encoding="utf-8") as config:
-        site_url = site_url_for(yaml_load(config).get("site_url"))
+    site_url = _configured_site_url(root)
     if not site_url:
         raise PublishAnyway("mkdocs.yml has no site_url, so the live site cannot be asked when it was built")
     try:
@@ -315,8 +316,6 @@ def email_command(config_file: str | None, source: str | None, latest: bool, out
               help="The site folder to write admin/config.yml into (default: site/ beside mkdocs.yml).")
 def cms_command(config_file: str | None, site_dir: str | None) -> None:
     """Write the web editor's config (admin/config.yml) from the models and the taxonomy; every build does too."""
-    from mkdocs.utils.yaml import yaml_load
-
     from publisher.content.validate import load_site
     from publisher.outputs.cms import PLACEHOLDER_REPO, UnmappedField, repository, write_config
 
@@ -326,8 +325,7 @@ def cms_command(config_file: str | None, site_dir: str | None) -> None:
         print_findings(findings, "text")
         click.echo("Fix the errors above, then run publisher cms again.", err=True)
         sys.exit(1)
-    with open(root / "mkdocs.yml", encoding="utf-8") as config:
-        repo_url = (yaml_load(config) or {}).get("repo_url")
+    repo_url = _setting(root, "repo_url")
     try:
         target = write_config(Path(site_dir) if site_dir else root / "site", site.taxonomy, repo_url,
                               _configured_site_url(root))

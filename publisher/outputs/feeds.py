@@ -36,6 +36,13 @@ def absolute_urls(html: str, page_url: str) -> str:
     return URL_ATTRIBUTE.sub(lambda m: f'{m.group(1)}="{urljoin(page_url, m.group(2))}"', html)
 
 
+def both_formats(rss_path: str, atom_path: str,
+                 generator: Callable[[str, Callable[[str], str]], FeedGenerator]) -> list[FeedFile]:
+    """One feed as RSS and as Atom. RSS readers show titles as HTML, so its text is escaped; Atom's is typed text."""
+    return [FeedFile(rss_path, generator(rss_path, rss_text).rss_str(pretty=True)),
+            FeedFile(atom_path, generator(atom_path, str).atom_str(pretty=True))]
+
+
 class FeedWriter:
     def __init__(self, renderer: Renderer, site_name: str, description: str) -> None:
         self.renderer = renderer
@@ -68,13 +75,14 @@ class FeedWriter:
         rss, atom = updates_feeds()
         title = f"Updates: {self.site_name}"
         description = "Changes to toolkits, the best-practice directory and bulletins, and pages withdrawn."
-        files = []
-        for path, text, write in ((rss.url, rss_text, "rss_str"), (atom.url, str, "atom_str")):
+
+        def generator(path: str, text: Callable[[str], str]) -> FeedGenerator:
             feed = self._feed(path, "", title, description, text, max((u.moment for u in latest), default=None))
             for update in reversed(latest):
                 self._update_entry(feed, update, text)
-            files.append(FeedFile(path, getattr(feed, write)(pretty=True)))
-        return files
+            return feed
+
+        return both_formats(rss.url, atom.url, generator)
 
     def _update_entry(self, feed: FeedGenerator, update: Update, text: Callable[[str], str]) -> None:
         item = update.item
@@ -94,9 +102,8 @@ class FeedWriter:
     def _pair(self, items: list[Item], page: str, rss_path: str, atom_path: str, title: str,
               description: str) -> list[FeedFile]:
         latest = items[:FEED_LENGTH]
-        rss = self._generator(latest, page, rss_path, title, description, rss_text)
-        atom = self._generator(latest, page, atom_path, title, description, str)
-        return [FeedFile(rss_path, rss.rss_str(pretty=True)), FeedFile(atom_path, atom.atom_str(pretty=True))]
+        return both_formats(rss_path, atom_path,
+                            lambda path, text: self._generator(latest, page, path, title, description, text))
 
     def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str,
                    text: Callable[[str], str]) -> FeedGenerator:
