@@ -51,8 +51,9 @@ cms: $(STAMP) $(NODE_STAMP)
 	echo "The editor is at http://127.0.0.1:8000/admin/ (Ctrl-C stops it)"; \
 	$(BIN)/mkdocs serve --livereload
 
+# Arguments for bench/run.py go in ARGS, e.g. make bench ARGS="--sizes 1000,5000 --peer".
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	scripts/bench $(ARGS)
 
 clean:
 	rm -rf site .venv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -44,6 +45,12 @@ class Findings:
 
     def info(self, path: str, line: int, field: str, message: str) -> None:
         self._items.append(Finding(path, max(line, 1), Severity.INFO, field, message))
+
+    def extend(self, found: Iterable[Finding]) -> None:
+        self._items.extend(found)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._items)
 
     def strict(self) -> "Findings":
         """Every warning becomes an error, for `publisher check --strict`; information stays information."""

@@ -272,11 +272,10 @@ def test_a_pagefind_failure_is_reported_once_and_the_old_site_kept(tmp_path):
     assert run_publisher("build", cwd=root).returncode == 0
     before = digest(root / "site")
     # A Pagefind that fails as the real one does on a bad index: it exits 1 with its reason on stderr.
-    failing = tmp_path / "failing-pagefind" / "pagefind"
-    failing.mkdir(parents=True)
-    (failing / "__init__.py").write_text("")
-    (failing / "__main__.py").write_text("import sys\nsys.exit('Error: could not write the index')\n")
-    result = run_publisher("build", cwd=root, env={"PYTHONPATH": str(failing.parent)})
+    failing = tmp_path / "failing-pagefind"
+    failing.write_text("#!/bin/sh\necho 'Error: could not write the index' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    result = run_publisher("build", cwd=root, env={"PAGEFIND_BINARY_PATH": str(failing)})
     assert_clean_failure(result, "Pagefind could not index the site: Error: could not write the index")
     assert "Aborted with a BuildError" not in result.stderr
     assert result.stderr.count("Pagefind could not index the site") == 1

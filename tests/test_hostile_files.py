@@ -328,6 +328,7 @@ def test_previews_in_mkdocs_serve_copy_the_files_of_drafts_and_builds_do_not(sit
         config.plugins.on_startup(command=command, dirty=False)
         config = config.plugins.on_config(config)
         chosen = config.plugins.on_files(Files([]), config=config)
+        config.plugins.on_shutdown()
         assert {file.src_uri for file in chosen if file.src_dir is None and not file.src_uri.endswith(".md")} == expected
 
 

@@ -122,13 +122,15 @@ class Attachment:
         return asset_url(self.rel)
 
 
-def choose_attachments(site: Site, linked: Mapping[str, Iterable[str]], findings: Findings) -> list[Attachment]:
+def choose_attachments(site: Site, linked: Mapping[str, Iterable[str]], findings: Findings,
+                       files: list[SiteFile] | None = None) -> list[Attachment]:
     """Check every file under the source folders; return those that sources use, reporting the rest.
 
-    `linked` maps each source to the files its body links to (see `LinkResolver.files_linked`).
+    `linked` maps each source to the files its body links to (see `LinkResolver.files_linked`); `files` is
+    `site_files(site.root)`, when the caller has it already.
     """
     usable: dict[str, SiteFile] = {}
-    for file in site_files(site.root):
+    for file in site_files(site.root) if files is None else files:
         if file.link:
             findings.error(file.rel, 1, "file", link_problem(site.root, file.path))
         elif not (file.rel.endswith(".md") or file.rel in DATA_FILES):

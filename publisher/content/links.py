@@ -12,10 +12,9 @@ import os
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import yaml
@@ -37,8 +36,7 @@ EXAMPLE_SOURCE = "bulletins/2022-02-02-key-messages.md"
 MAX_SUGGESTIONS = 20
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):  # a tuple: made for every address of every source, on every run
     url: str | None  # site-relative URL without a leading slash, or None when the link is left as written
     target: Item | None = None
     problem: str | None = None
@@ -72,6 +70,18 @@ def expected_url(rel: str) -> str | None:
     if rel.startswith("content/directory/"):
         return f"directory/{PurePosixPath(rel).stem}/"
     return page_url(rel)
+
+
+@lru_cache(maxsize=1024)
+def _folder(rel: str) -> str:
+    return posixpath.dirname(rel)
+
+
+def _join(folder: str, path: str) -> str:
+    """The site path of `path` written in a source in `folder`; a name alone (most links) needs no normalising."""
+    if "/" not in path and not path.startswith("."):
+        return f"{folder}/{path}" if folder else path
+    return posixpath.normpath(posixpath.join(folder, path))
 
 
 @lru_cache(maxsize=1024)
@@ -125,7 +135,7 @@ class LinkResolver:
         path = path.split("?", 1)[0]
         if not path:
             return Resolved(None)
-        rel = posixpath.normpath(posixpath.join(posixpath.dirname(from_rel), path))
+        rel = _join(_folder(from_rel), path)
         if rel.endswith(".md"):
             return self._to_source(from_rel, rel, path, sep + fragment)
         if rel.startswith("..") or not self._is_file(rel):
@@ -149,6 +159,8 @@ class LinkResolver:
 
     def _on_host(self, from_rel: str, url: str, written: str) -> Resolved:
         """An absolute address: checked like a path when it points into this site, else left as written."""
+        if not self.host or self.host not in url.lower():  # the host is part of the address, in any case
+            return Resolved(None)
         try:
             parts = urlsplit(url)
             host, port = (parts.hostname or "").lower(), parts.port

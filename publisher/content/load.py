@@ -101,16 +101,19 @@ class Document:
         return 1
 
 
-def read_text(path: Path, rel: str, findings: Findings) -> str | None:
-    """Decode a file as UTF-8 (with or without BOM), normalising line endings; None if it is unusable."""
-    raw = _read_capped(path, rel, findings)
+def read_text(path: Path, rel: str, findings: Findings, raw: bytes | None = None) -> str | None:
+    """Decode a file as UTF-8 (with or without BOM), normalising line endings; None if it is unusable.
+
+    `raw` is the file's bytes when the caller has already read them (at most MAX_FILE_BYTES of them).
+    """
+    raw = raw if raw is not None else _read_capped(path, rel, findings)
     if raw is None:
         return None
     if not raw.strip():
         findings.error(rel, 1, "file", "the file is empty; add front matter and content, or delete the file")
         return None
     try:
-        text = raw.decode("utf-8-sig")
+        return decode(raw)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         findings.error(
@@ -119,7 +122,17 @@ def read_text(path: Path, rel: str, findings: Findings) -> str | None:
             "save it again choosing the UTF-8 encoding",
         )
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode(raw: bytes) -> str:
+    """The text of a source as every check reads it: UTF-8 with or without BOM, with \\n line endings."""
+    return raw.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def body_at(text: str, body_line: int) -> str:
+    """The body of a decoded source: everything from line `body_line` (the one after the closing fence) on."""
+    parts = text.split("\n", body_line - 1)
+    return parts[-1] if len(parts) == body_line else ""
 
 
 def _read_capped(path: Path, rel: str, findings: Findings) -> bytes | None:
@@ -154,8 +167,7 @@ def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
     `place` names the YAML in messages: "front matter", or "this file" for a YAML data file.
     """
     try:
-        _screen(text, first_line, place)
-        node, data = _compose(text)
+        data, lines, written = _read_yaml(text, first_line, place)
     except _Refused as refused:
         findings.error(rel, refused.line, field_name(refused.loc), refused.message)
         return None
@@ -171,20 +183,7 @@ def parse_yaml(text: str, rel: str, first_line: int, findings: Findings,
     except yaml.YAMLError as exc:
         findings.error(rel, first_line, "front matter", f"YAML could not be read: {exc}")
         return None
-    lines: dict[FieldPath, int] = {}
-    written: dict[FieldPath, str] = {}
-    if node is not None:
-        _record_lines(node, (), first_line, lines, written)
     return data, lines, written
-
-
-def _compose(text: str) -> tuple[yaml.Node | None, Any]:
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    finally:
-        loader.dispose()
 
 
 # A line at the left margin that starts a field: `title: ...`, `topics:`.
@@ -289,6 +288,7 @@ class _Open:
 
     loc: FieldPath
     keys: dict[str, int] | None
+    value: dict[str, Any] | list[Any]  # as built so far
     key: str | None = None  # in a mapping, the key whose value is being read
     items: int = 0  # in a list, how many items have been read
 
@@ -299,53 +299,108 @@ class _Open:
     def child(self) -> FieldPath:
         return self.loc + ((self.key,) if self.keys is not None else (self.items,))
 
-    def finish_child(self) -> None:
+    def add(self, value: Any) -> None:
         if self.keys is not None:
+            self.value[self.key] = value  # type: ignore[index]
             self.key = None
         else:
+            self.value.append(value)  # type: ignore[union-attr]
             self.items += 1
 
 
-def _screen(text: str, first_line: int, place: str) -> None:
-    """Walk the YAML's parse events once, in constant stack space, raising _Refused at the first problem.
+@dataclass
+class _Built:
+    """What one walk over the events makes: the value of each document, the line of every field and item, the
+    values YAML read as something other than text as written, and the first error building a value."""
 
-    This runs before any node or object exists, and stops at the first problem: ten lines of nested aliases
-    expand to billions of values, and nesting thousands deep slows libyaml quadratically and overflows the
-    recursive composer, so both are stopped here, where they still cost nothing.
+    loader: Any
+    documents: list[Any] = field(default_factory=list)
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+    written: dict[FieldPath, str] = field(default_factory=dict)
+    root_mark: Any = None
+    second_document: Any = None  # the mark of a second document, which front matter may not have
+    error: yaml.YAMLError | None = None
+
+    def scalar(self, event: yaml.ScalarEvent, loc: FieldPath) -> Any:
+        tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value
+        if event.value:
+            self.written[loc] = event.value
+        try:
+            return self.loader.construct_object(yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                                                                event.style))
+        except yaml.YAMLError as exc:  # e.g. a lone "<<": raised once the whole text is screened, as before
+            self.error = self.error or exc
+            return None
+
+    def finish(self) -> tuple[Any, dict[FieldPath, int], dict[FieldPath, str]]:
+        if self.second_document is not None:
+            raise yaml.composer.ComposerError("expected a single document in the stream", self.root_mark,
+                                              "but found another document", self.second_document)
+        if self.error is not None:
+            raise self.error
+        return (self.documents[0] if self.documents else None), self.lines, self.written
+
+
+def _read_yaml(text: str, first_line: int, place: str) -> tuple[Any, dict[FieldPath, int], dict[FieldPath, str]]:
+    """Walk the YAML's parse events once, in constant stack space, raising _Refused at the first problem, and
+    build the data from the events that pass: (data, line of each field, values as written).
+
+    Nothing is built from a refused event: ten lines of nested aliases expand to billions of values, and nesting
+    thousands deep slows libyaml quadratically and overflows a recursive composer, so both are stopped here, where
+    they still cost nothing. Errors YAML itself finds in building a value, and a second document, are raised only
+    once the whole text has been screened, so a refusal anywhere is reported first.
     """
     loader = _Loader(text)
+    built = _Built(loader)
     try:
         inside: list[_Open] = []
         while loader.check_event():
             event = loader.get_event()
             if isinstance(event, yaml.CollectionEndEvent):
-                inside.pop()
-                if inside:
-                    inside[-1].finish_child()
+                finished = inside.pop()
+                _place(finished.value, inside, built)
             elif isinstance(event, yaml.NodeEvent):
-                _screen_node(event, inside, loader, first_line, place)
+                _screen_node(event, inside, loader, first_line, place, built)
+            elif isinstance(event, yaml.DocumentStartEvent) and built.documents and built.second_document is None:
+                built.second_document = event.start_mark
     finally:
         loader.dispose()
+    return built.finish()
 
 
-def _screen_node(event: yaml.NodeEvent, inside: list[_Open], loader: Any, first_line: int, place: str) -> None:
+def _place(value: Any, inside: list[_Open], built: _Built) -> None:
+    if inside:
+        inside[-1].add(value)
+    else:
+        built.documents.append(value)
+
+
+def _screen_node(event: yaml.NodeEvent, inside: list[_Open], loader: Any, first_line: int, place: str,
+                 built: _Built) -> None:
     line = first_line + event.start_mark.line
     parent = inside[-1] if inside else None
     if parent is not None and parent.wants_key:
         _refuse_references(event, parent.loc, line, place)
         parent.key = _field_key(event, parent, loader, line)
+        built.lines[parent.loc + (parent.key,)] = line
         return
     loc = parent.child() if parent is not None else ()
     _refuse_references(event, loc, line, place)
+    if parent is None:
+        built.root_mark = built.root_mark or event.start_mark
+    elif parent.keys is None:
+        built.lines[loc] = line
     if isinstance(event, yaml.CollectionStartEvent):
         if len(inside) >= MAX_DEPTH:
             raise _Refused(line, loc, f"this is nested more than {MAX_DEPTH} levels deep (no field needs more than "
                                       "3); check the brackets [ ] { } and the indentation")
-        inside.append(_Open(loc, {} if isinstance(event, yaml.MappingStartEvent) else None))
+        mapping = isinstance(event, yaml.MappingStartEvent)
+        inside.append(_Open(loc, {} if mapping else None, {} if mapping else []))
         return
     _refuse_long_number(event, loc, loader, line)
-    if parent is not None:
-        parent.finish_child()
+    _place(built.scalar(event, loc), inside, built)
 
 
 def _refuse_references(event: yaml.NodeEvent, loc: FieldPath, line: int, place: str) -> None:
@@ -384,25 +439,9 @@ def _refuse_long_number(event: yaml.NodeEvent, loc: FieldPath, loader: Any, line
                                   "in quotes if it is text")
 
 
-def _record_lines(node: yaml.Node, loc: FieldPath, first_line: int, lines: dict[FieldPath, int],
-                  written: dict[FieldPath, str]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            child = loc + (key_node.value,)  # _screen let through only keys that are text
-            lines[child] = first_line + key_node.start_mark.line
-            _record_lines(value_node, child, first_line, lines, written)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = loc + (index,)
-            lines[child] = first_line + item.start_mark.line
-            _record_lines(item, child, first_line, lines, written)
-    elif isinstance(node, yaml.ScalarNode) and node.tag != _STR_TAG and node.value:
-        written[loc] = node.value
-
-
-def load_document(path: Path, rel: str, findings: Findings) -> Document | None:
+def load_document(path: Path, rel: str, findings: Findings, raw: bytes | None = None) -> Document | None:
     """Load a Markdown source with YAML front matter. Reports problems and returns None if unusable."""
-    text = read_text(path, rel, findings)
+    text = read_text(path, rel, findings, raw)
     if text is None:
         return None
     lines = text.split("\n")
@@ -426,9 +465,8 @@ def load_document(path: Path, rel: str, findings: Findings) -> Document | None:
         findings.error(rel, 2, "front matter",
                        "the front matter must be a list of 'field: value' lines, one field per line")
         return None
-    body = "\n".join(lines[closing + 1:])
-    return Document(path=path, rel=rel, data=data, lines=field_lines, body=body, body_line=closing + 2,
-                    written=written)
+    return Document(path=path, rel=rel, data=data, lines=field_lines, body=body_at(text, closing + 2),
+                    body_line=closing + 2, written=written)
 
 
 def load_yaml_file(path: Path, rel: str, findings: Findings) -> Document | None:

@@ -10,7 +10,9 @@ import os
 import posixpath
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache, partial
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -18,9 +20,10 @@ from pydantic import BaseModel, ValidationError
 
 from publisher import dates
 
-from publisher.content import assets, bodycheck, style
-from publisher.findings import Findings
-from publisher.content.load import Document, FieldPath, field_name, load_document, load_yaml_file
+from publisher.content import assets, bodycheck, checkcache, style
+from publisher.findings import Finding, Findings
+from publisher.content.links import LinkResolver
+from publisher.content.load import Document, FieldPath, body_at, field_name, load_document, load_yaml_file
 from publisher.content.scaffold import PLACEHOLDER, slugify
 from publisher.content.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
@@ -28,7 +31,7 @@ from publisher.content.models import (
 from publisher.site.model import Item, Site, bulletin_state
 from publisher.site.redirects import check_redirects
 from publisher.content.sources import (
-    BULLETIN_NAME, RESERVED_URLS, TAXONOMY, Source, entry_slug, find_sources, page_url, toolkit_slug,
+    BULLETIN_NAME, RESERVED_URLS, TAXONOMY, Source, entry_slug, find_sources, page_url, site_files, toolkit_slug,
 )
 
 
@@ -85,6 +88,7 @@ def _describe(error: dict[str, Any], model: type[BaseModel], loc: FieldPath, wri
     return error["msg"]
 
 
+@lru_cache(maxsize=None)  # asked for every field of every source
 def _nested_model(model: type[BaseModel], name: str) -> type[Strict] | None:
     """The model of a field holding fields of its own (`contact`, `downloads[]`), if it has one."""
     annotation = model.model_fields[name].annotation if name in model.model_fields else None
@@ -140,9 +144,10 @@ def load_taxonomy(root: Path, findings: Findings) -> Taxonomy | None:
     return taxonomy
 
 
-def build_item(source: Source, doc: Document, meta: Strict, now: datetime, findings: Findings) -> Item | None:
+def build_item(source: Source, doc: Document, meta: Strict, findings: Findings) -> Item | None:
+    """The item a valid source becomes; a bulletin's state, which depends on "now", is set by `load_site`."""
     if isinstance(meta, Bulletin):
-        return _bulletin_item(source, doc, meta, now, findings)
+        return _bulletin_item(source, doc, meta, findings)
     check_address_names(source, meta, findings)
     if isinstance(meta, Toolkit):
         slug = toolkit_slug(source.rel)
@@ -179,21 +184,21 @@ def _address_names(source: Source, meta: Strict) -> list[tuple[str, bool]]:
     return folders if path.name in ("index.md", "README.md") else folders + [(path.stem, False)]
 
 
-def _bulletin_item(source: Source, doc: Document, meta: Bulletin, now: datetime, findings: Findings) -> Item | None:
-    name = PurePosixPath(source.rel).name
+def _bulletin_item(source: Source, doc: Document, meta: Bulletin, findings: Findings) -> Item | None:
+    name = source.rel.rpartition("/")[2]
     match = BULLETIN_NAME.fullmatch(name)
+    day = meta.date.date().isoformat()
     if not match:
         findings.error(source.rel, 1, "file name",
                        f'"{name}" does not follow the pattern YYYY-MM-DD-short-title.md, lower case words joined by '
-                       f"hyphens, e.g. {meta.date.date().isoformat()}-{slugify(meta.title)}.md; rename the file")
+                       f"hyphens, e.g. {day}-{slugify(meta.title)}.md; rename the file")
         return None
-    if match["date"] != meta.date.date().isoformat():
+    if match["date"] != day:
         findings.warning(source.rel, doc.line_of(("date",)), "date",
-                         f"the date {meta.date.date().isoformat()} differs from the date in the file name "
+                         f"the date {day} differs from the date in the file name "
                          f"({match['date']}); the page uses the front-matter date, so rename the file to match")
-    day = meta.date
-    url = f"bulletins/{day:%Y}/{day:%m}/{day:%d}/{match['slug']}/"
-    return Item(source, doc, meta, url, match["slug"], bulletin_state(meta, now))
+    url = f"bulletins/{meta.date:%Y/%m/%d}/{match['slug']}/"
+    return Item(source, doc, meta, url, match["slug"])
 
 
 def check_taxonomy_terms(doc: Document, model: type[Strict], taxonomy: Taxonomy, findings: Findings) -> None:
@@ -289,9 +294,11 @@ def check_placeholders(doc: Document, findings: Findings) -> None:
     """Text left over from `publisher new` (or a note to self) must not reach readers."""
     for loc, line in doc.lines.items():
         value = _value_at(doc.data, loc)
-        if isinstance(value, str) and PLACEHOLDER_WORD.search(value):
+        if isinstance(value, str) and PLACEHOLDER in value and PLACEHOLDER_WORD.search(value):
             findings.error(doc.rel, line, field_name(loc), "still holds the placeholder from 'publisher new'; "
                            "replace it with the real value")
+    if PLACEHOLDER not in doc.body:  # the usual case, seen without splitting the body into lines
+        return
     for offset, text in enumerate(doc.body.split("\n")):
         if PLACEHOLDER_WORD.search(text):
             findings.error(doc.rel, doc.body_line + offset, "body", "still holds placeholder text from "
@@ -310,26 +317,96 @@ def _value_at(data: Any, loc: FieldPath) -> Any:
     return data
 
 
+@dataclass
+class Examined:
+    """What the checks found in one source on its own: a pure function of its path and bytes, the taxonomy, the
+    acronyms file and the publisher's code, so `checkcache` can keep it between runs.
+
+    Everything that depends on other sources, on files beside the sources or on "now" is left to `load_site`:
+    the addresses in the body and the unsized PDF links are kept here to be checked there.
+    """
+
+    findings: list[Finding]
+    doc: Document | None = None
+    meta: Strict | None = None
+    url: str | None = None  # None: the source is not an item (its front matter or its name is wrong)
+    slug: str = ""
+    # bodycheck.Address and style.PdfLink, which become plain tuples when kept
+    addresses: list[tuple[int, str, bool]] = field(default_factory=list)
+    pdf_links: list[tuple[int, str, str]] = field(default_factory=list)
+
+    def __getstate__(self) -> tuple:
+        # Plain tuples, and no body or path (`attach` takes them from the file itself): a cache of thousands of
+        # sources stays small, and is written and read in half the time.
+        doc = self.doc
+        kept = None if doc is None else (doc.rel, doc.data, doc.lines, doc.body_line, doc.written)
+        return (self.findings, kept, self.meta, self.url, self.slug, [tuple(address) for address in self.addresses],
+                [tuple(link) for link in self.pdf_links])
+
+    def __setstate__(self, state: tuple) -> None:
+        self.findings, kept, self.meta, self.url, self.slug, self.addresses, self.pdf_links = state
+        self.doc = None if kept is None else Document(None, kept[0], kept[1], kept[2], "", kept[3],  # type: ignore
+                                                      kept[4])
+
+    def attach(self, source: Source, text: str) -> None:
+        """Give the document back its path and body, from the source as it was read in this run."""
+        if self.doc is not None:
+            self.doc.path = source.path
+            self.doc.body = body_at(text, self.doc.body_line)
+
+    def item(self, source: Source, now: datetime) -> Item | None:
+        if self.url is None or self.doc is None or self.meta is None:
+            return None
+        state = bulletin_state(self.meta, now) if isinstance(self.meta, Bulletin) else "published"
+        return Item(source, self.doc, self.meta, self.url, self.slug, state)
+
+
+def examine(source: Source, raw: bytes | None, taxonomy: Taxonomy | None, known: set[str]) -> Examined:
+    """Every check on one source that needs nothing else from the site. `raw` is its bytes, if already read.
+
+    Without a taxonomy the site cannot be built, so only the front matter is checked, as before a fix.
+    """
+    findings = Findings()
+    doc = load_document(source.path, source.rel, findings, raw)
+    if doc is None:
+        return Examined(list(findings))
+    check_placeholders(doc, findings)
+    if taxonomy is not None:
+        check_taxonomy_terms(doc, source.model, taxonomy, findings)
+    meta = validate_model(doc, source.model, findings)
+    item = build_item(source, doc, meta, findings) if meta is not None else None
+    if item is None:
+        return Examined(list(findings), doc, meta)
+    result = Examined([], doc, meta, item.url, item.slug)
+    if taxonomy is not None:
+        body = bodycheck.read_body(item)  # split into lines once, for both kinds of check
+        result.addresses = bodycheck.check_item(item, body, findings)
+        result.pdf_links = style.check_item(item, body, known, findings)
+    result.findings = list(findings)
+    return result
+
+
 def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Findings]:
-    """Load and validate every source. Returns the site (None if unusable) and all findings."""
+    """Load and validate every source. Returns the site (None if unusable) and all findings.
+
+    What each source's own checks find is kept in `<root>/.cache/` (see `checkcache`), so a second run reads and
+    checks again only the sources that changed; the checks across sources run every time.
+    """
     findings = Findings()
     now = now or dates.now()
     taxonomy = load_taxonomy(root, findings)
+    known = style.known_acronyms(root, findings) if taxonomy is not None else set()
+    files = site_files(root)
+    sources = find_sources(root, files)
+    results = checkcache.examine_all(root, sources, partial(examine, taxonomy=taxonomy, known=known))
     items: list[Item] = []
-    sources = find_sources(root)
-    for source in sources:
-        doc = load_document(source.path, source.rel, findings)
-        if doc is None:
-            continue
-        check_placeholders(doc, findings)
-        if taxonomy is not None:
-            check_taxonomy_terms(doc, source.model, taxonomy, findings)
-        meta = validate_model(doc, source.model, findings)
-        if meta is None:
-            continue
-        item = build_item(source, doc, meta, now, findings)
+    checked: list[tuple[Item, Examined]] = []
+    for source, result in zip(sources, results):
+        findings.extend(result.findings)
+        item = result.item(source, now)
         if item is not None:
             items.append(item)
+            checked.append((item, result))
     check_unique_urls(items, findings)
     for item in items:
         if isinstance(item.meta, Toolkit):
@@ -337,9 +414,10 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     if taxonomy is None:
         return None, findings
     site = Site(root=root, taxonomy=taxonomy, now=now, items=items)
-    bodies = bodycheck.read_bodies(site)  # each body split into lines once, for both kinds of check
-    resolver = bodycheck.check_bodies(site, findings, bodies, [source.rel for source in sources])
-    style.check_style(site, findings, bodies)
-    site.attachments = assets.choose_attachments(site, resolver.files_linked, findings)
+    resolver = LinkResolver(root, items, sources=[source.rel for source in sources])
+    for item, result in checked:
+        bodycheck.check_addresses(item, result.addresses, resolver, findings)
+        style.check_pdf_links(item, result.pdf_links, findings)
+    site.attachments = assets.choose_attachments(site, resolver.files_linked, findings, files)
     site.redirects = check_redirects(site, findings)
     return site, findings

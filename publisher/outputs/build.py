@@ -69,7 +69,7 @@ def build_site(config_file: Path, site_dir: Path | None = None, *, lock_timeout:
             _remove_stale_staging(target)
             staging = _make_staging(target)
             try:
-                _mkdocs_with_space_check(config_file, staging, site)
+                _mkdocs_with_space_check(config_file, staging, site, target)
                 _switch(staging, target)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)  # after the switch it holds the old site
@@ -183,14 +183,14 @@ def _make_staging(target: Path) -> Path:
 # MkDocs --------------------------------------------------------------------------------------------------------
 
 
-def _mkdocs_with_space_check(config_file: Path, staging: Path, site: Site) -> None:
+def _mkdocs_with_space_check(config_file: Path, staging: Path, site: Site, target: Path) -> None:
     """Run MkDocs, then make sure the disk did not fill up.
 
     Pagefind does not report failed writes (it leaves empty files and exits 0), and a full disk can surface as any
     error further on, so a build that leaves the disk full is a disk-full failure whatever else happened.
     """
     try:
-        _mkdocs(config_file, staging, site)
+        _mkdocs(config_file, staging, site, target)
     except Exception:
         if _disk_full(staging):
             raise _disk_full_error(staging) from None
@@ -232,13 +232,14 @@ def _quiet_mkdocs_errors() -> Iterator[None]:
         logger.removeFilter(quiet)
 
 
-def _mkdocs(config_file: Path, staging: Path, site: Site) -> None:
+def _mkdocs(config_file: Path, staging: Path, site: Site, target: Path | None = None) -> None:
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
     try:
         config = load_config(str(config_file), site_dir=str(staging))
         plugin = config.plugins.get("publisher")
         if isinstance(plugin, PublisherPlugin):
             plugin.validated = site  # already loaded and checked above; don't do it twice
+            plugin.previous_site = target  # its unchanged pages are linked, not rendered again (`reuse.py`)
         config.plugins.on_startup(command="build", dirty=False)
         try:
             with _quiet_mkdocs_errors():

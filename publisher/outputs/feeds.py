@@ -13,8 +13,11 @@ from typing import Callable
 from urllib.parse import urljoin
 
 from feedgen.feed import FeedGenerator
+from feedgen.version import version_str as feedgen_version
 
+from publisher.cache import code_digest
 from publisher.site.escaping import cdata_safe, escape, rss_text
+from publisher.site.fingerprint import Fingerprints
 from publisher.content.models import Bulletin, Toolkit
 from publisher.dates import LONDON
 from publisher.site.redirects import feed_id_url
@@ -44,11 +47,25 @@ def both_formats(rss_path: str, atom_path: str,
 
 
 class FeedWriter:
-    def __init__(self, renderer: Renderer, site_name: str, description: str) -> None:
+    def __init__(self, renderer: Renderer, site_name: str, description: str,
+                 earlier: dict[bytes, list[FeedFile]] | None = None) -> None:
         self.renderer = renderer
         self.absolute = renderer.absolute
         self.site_name = site_name
         self.description = description
+        # Feeds made last time, by a digest of everything they were made from, and those made this time.
+        self.earlier = earlier or {}
+        self.made: dict[bytes, list[FeedFile]] = {}
+        self.fingerprints = Fingerprints()
+        self.base_key = self.fingerprints.of(code_digest(), feedgen_version, renderer.site_url, site_name, description)
+
+    def _remembered(self, made_from: tuple, make: Callable[[], list[FeedFile]]) -> list[FeedFile]:
+        latest = made_from[1]
+        # An empty feed is dated by the clock (see `_feed`); any other only by its content.
+        key = self.fingerprints.of(self.base_key, made_from, None if latest else self.renderer.site.now)
+        files = self.earlier.get(key)
+        self.made[key] = files = files if files is not None else make()
+        return list(files)  # a copy: callers add to the list they get
 
     def withdrawal_notice(self, item: Item) -> str:
         if not item.withdrawn:
@@ -82,7 +99,7 @@ class FeedWriter:
                 self._update_entry(feed, update, text)
             return feed
 
-        return both_formats(rss.url, atom.url, generator)
+        return self._remembered(("updates", latest), lambda: both_formats(rss.url, atom.url, generator))
 
     def _update_entry(self, feed: FeedGenerator, update: Update, text: Callable[[str], str]) -> None:
         item = update.item
@@ -102,8 +119,10 @@ class FeedWriter:
     def _pair(self, items: list[Item], page: str, rss_path: str, atom_path: str, title: str,
               description: str) -> list[FeedFile]:
         latest = items[:FEED_LENGTH]
-        return both_formats(rss_path, atom_path,
-                            lambda path, text: self._generator(latest, page, path, title, description, text))
+        return self._remembered(
+            ("items", latest, page, rss_path, atom_path, title, description),
+            lambda: both_formats(rss_path, atom_path,
+                                 lambda path, text: self._generator(latest, page, path, title, description, text)))
 
     def _generator(self, items: list[Item], page: str, self_path: str, title: str, description: str,
                    text: Callable[[str], str]) -> FeedGenerator:

@@ -10,6 +10,7 @@ import base64
 import gzip
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from html.parser import HTMLParser
@@ -80,17 +81,26 @@ class _InlineScripts(HTMLParser):
         self._open = False
 
 
-def inline_script_hashes(site_dir: Path) -> list[str]:
-    """CSP hashes of every inline script the theme writes (they differ by page depth, so there are a few)."""
+def script_hashes_in(html: str) -> set[str]:
+    """CSP hashes of a page's inline scripts."""
+    parser = _InlineScripts()
+    # Only the script elements go to the parser: parsing whole pages cost seconds per thousand pages.
+    for element in SCRIPT_ELEMENT.finditer(html):
+        parser.feed(element.group(0))
+    return {"'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+            for script in parser.scripts}
+
+
+def inline_script_hashes(site_dir: Path, known: Mapping[str, Iterable[str]] | None = None) -> list[str]:
+    """CSP hashes of every inline script the theme writes (they differ by page depth, so there are a few).
+
+    `known` gives the hashes of pages already hashed when they were written, by path in the site; the rest are read.
+    """
+    known = known or {}
     hashes: set[str] = set()
     for path in site_dir.rglob("*.html"):
-        parser = _InlineScripts()
-        # Only the script elements go to the parser: parsing whole pages cost seconds per thousand pages.
-        for element in SCRIPT_ELEMENT.finditer(path.read_text(encoding="utf-8")):
-            parser.feed(element.group(0))
-        for script in parser.scripts:
-            digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-            hashes.add(f"'sha256-{digest}'")
+        seen = known.get(path.relative_to(site_dir).as_posix())
+        hashes.update(seen if seen is not None else script_hashes_in(path.read_text(encoding="utf-8")))
     return sorted(hashes)
 
 
@@ -156,32 +166,35 @@ def _file_rules(site_dir: Path, folder: Path) -> list[Rule]:
     return rules
 
 
-def security_rules(site_dir: Path, sections: dict[str, dict[str, str]]) -> list[Rule]:
+def security_rules(site_dir: Path, sections: dict[str, dict[str, str]],
+                   known_hashes: Mapping[str, Iterable[str]] | None = None) -> list[Rule]:
     """The shared security headers for every path, and a Content-Security-Policy per top-level path.
 
     A host sends the headers of every rule that matches a path, and a browser enforces every policy it gets, so the
     site's policy under `/*` would also bind a section with a policy of its own (the web editor at `/admin/*`).
     `sections` maps such a section's pattern to its own headers, which replace the site's policy there.
     """
-    site_policy = {"Content-Security-Policy": content_security_policy(inline_script_hashes(site_dir))}
+    site_policy = {"Content-Security-Policy": content_security_policy(inline_script_hashes(site_dir, known_hashes))}
     return [Rule("/*", dict(SECURITY_HEADERS))] + [Rule(pattern, sections.get(pattern, site_policy))
                                                   for pattern in top_level_patterns(site_dir)]
 
 
-def headers_file(site_dir: Path, sections: dict[str, dict[str, str]] | None = None) -> str:
+def headers_file(site_dir: Path, sections: dict[str, dict[str, str]] | None = None,
+                 known_hashes: Mapping[str, Iterable[str]] | None = None) -> str:
     header = "# Written by `publisher build`: the Netlify / Cloudflare Pages headers format; see the README.\n"
-    rules = [*security_rules(site_dir, sections or {}), *cache_rules(site_dir)]
+    rules = [*security_rules(site_dir, sections or {}, known_hashes), *cache_rules(site_dir)]
     return header + "\n".join(rule.as_text() for rule in rules)
 
 
 def write_host_files(site_dir: Path, pages: list[OutputPage], absolute,
-                     sections: dict[str, dict[str, str]] | None = None) -> None:
+                     sections: dict[str, dict[str, str]] | None = None,
+                     known_hashes: Mapping[str, Iterable[str]] | None = None) -> None:
     """Replace MkDocs' sitemap (dated by the build) with ours, and add robots.txt and _headers."""
     xml = sitemap(pages, absolute)
     (site_dir / "sitemap.xml").write_bytes(xml)
     (site_dir / "sitemap.xml.gz").write_bytes(gzip.compress(xml, mtime=0))
     (site_dir / "robots.txt").write_text(robots(absolute), encoding="utf-8")
-    (site_dir / "_headers").write_text(headers_file(site_dir, sections), encoding="utf-8")
+    (site_dir / "_headers").write_text(headers_file(site_dir, sections, known_hashes), encoding="utf-8")
 
 
 def build_time(moment: datetime) -> str:

@@ -6,28 +6,38 @@ Pages are handed over with empty Markdown so MkDocs converts nothing twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import re
+import secrets
+import shutil
+import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
+import markdown
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import get_toc
 
-from publisher.site.escaping import Markup, plain_toc, script_json
+from publisher.cache import CacheFile, code_digest
+from publisher.site.escaping import script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
 from publisher.outputs.feeds import FeedWriter
 from publisher.outputs.hosting import content_security_policy, build_time, write_host_files
 from publisher.findings import ContentError, Findings
+from publisher.outputs.pages import ThemeWriter, Written, prepare
+from publisher.outputs.reuse import PAGES_CACHE, PageMemory
 from publisher.outputs.preview_errors import PreviewState, serve_errors
 from publisher.outputs.redirects import RedirectClash, write_redirects
-from publisher.outputs.search import SearchIndexFailed, build_index
+from publisher.outputs.search import BUNDLE, SearchIndexer, SearchIndexFailed
 from publisher.outputs.theme import material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path
 from publisher.site.model import Site
@@ -35,6 +45,8 @@ from publisher.site.model import Site
 log = logging.getLogger("mkdocs.plugins.publisher")
 THEME_DIR = Path(__file__).parent.parent / "theme"
 MANIFEST = "manifest.json"
+CONVERSIONS_CACHE = "converted.pickle"
+FEEDS_CACHE = "feeds.pickle"
 PLACEHOLDER_HOST = "example.nhs.uk"  # the shipped mkdocs.yml's stand-in address
 
 
@@ -71,6 +83,15 @@ class PublisherPlugin(BasePlugin):
         self.site: Site | None = None
         self.renderer: Renderer | None = None
         self.pages: dict[str, OutputPage] = {}
+        self.unlisted: list[OutputPage] = []  # the pages `pages.py` writes, not MkDocs
+        self.nav: Navigation | None = None
+        self.theme_writer: ThemeWriter | None = None
+        self.kept: dict[str, Any] = {}  # what the last preview made that the next can reuse, by cache name
+        # Where `publisher build` will switch the new site in: the last build's pages there can be reused.
+        self.previous_site: Path | None = None
+        self.indexer: SearchIndexer | None = None  # fed each content page as it is written
+        self.clearing: list[threading.Thread] = []  # old preview folders being deleted in the background
+        self.previous_index: SearchIndexer | None = None  # `mkdocs serve` finishes the index after the reload
         self.previewing = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
@@ -145,6 +166,7 @@ class PublisherPlugin(BasePlugin):
     def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/", config.site_name)
+        self.renderer.converter.earlier = self._recall(CONVERSIONS_CACHE, self._conversions_key()) or {}
         try:
             pages = self.renderer.pages(parallel=not self.previewing)
             previews = self.renderer.previews() if self.previewing else []
@@ -157,11 +179,31 @@ class PublisherPlugin(BasePlugin):
         self.pages = {page.src_uri: page for page in pages}
         kept = self._theme_files(files, config)
         in_nav = self._nav_uris(config)
-        # Only the hand-ordered nav pages count as "in nav"; the rest are reached through listings.
-        generated = [File.generated(config, uri, content="",
-                                    inclusion=InclusionLevel.UNDEFINED if uri in in_nav else InclusionLevel.NOT_IN_NAV)
-                     for uri in self.pages]
+        # MkDocs builds only the hand-ordered nav pages, which its navigation needs; `pages.py` writes the rest,
+        # which readers reach through listings.
+        generated = [File.generated(config, uri, content="") for uri in self.pages if uri in in_nav]
+        self.unlisted = [page for uri, page in self.pages.items() if uri not in in_nav]
         return Files(kept + generated + self._asset_files(config))
+
+    def _recall(self, name: str, made_for: bytes) -> Any:
+        """What the last preview kept in memory, else what the last build kept in `.cache/` (`publisher.cache`)."""
+        assert self.site is not None
+        if name in self.kept:
+            return self.kept[name]
+        return CacheFile(self.site.root, name).load(made_for)
+
+    def _keep(self, name: str, made_for: bytes, value: Any) -> None:
+        """A preview keeps what it made in memory for its next rebuild; a build keeps it in `.cache/`."""
+        assert self.site is not None
+        if self.previewing:
+            self.kept[name] = value
+        else:
+            CacheFile(self.site.root, name).save(made_for, value)
+
+    def _conversions_key(self) -> bytes:
+        assert self.renderer is not None
+        return hashlib.blake2b(code_digest() + repr((markdown.__version__, self.renderer.site_url)).encode(),
+                               digest_size=16).digest()
 
     @staticmethod
     def _nav_uris(config: MkDocsConfig) -> set[str]:
@@ -212,32 +254,117 @@ class PublisherPlugin(BasePlugin):
         env.globals["material_stylesheets"] = material_stylesheets()
         # Hosts serve the 404 page at any address, including ones no `_headers` rule covers; it carries its own.
         env.globals["page_security_policy"] = content_security_policy([], in_page=True)
+        self._stop_indexing()
+        self.indexer = SearchIndexer()  # fed each content page as it is written, from here on
+        self.theme_writer = ThemeWriter(config, self.nav, env, files, keep_html=self.previewing)
+        self.theme_writer.memory = self._page_memory()
         return env
 
+    def _page_memory(self) -> PageMemory:
+        """The pages of the last preview (in memory), or of the site the last build switched in (`reuse.py`)."""
+        assert self.theme_writer is not None
+        if self.previewing:
+            return PageMemory(self.kept.get(PAGES_CACHE))
+        if self.site is None or self.previous_site is None:
+            return PageMemory()
+        stored = self._recall(PAGES_CACHE, self.theme_writer.theme_key)
+        return PageMemory(*stored) if isinstance(stored, tuple) and stored[1] == self.previous_site else PageMemory()
+
+    def _remember_pages(self, written: list) -> None:
+        assert self.theme_writer is not None
+        rendered = {page.path: page.rendered for page in written if page.rendered is not None}
+        if self.previewing:
+            self._keep(PAGES_CACHE, b"", rendered)
+        elif self.previous_site is not None:
+            self._keep(PAGES_CACHE, self.theme_writer.theme_key, (rendered, self.previous_site))
+
+    def on_nav(self, nav: Navigation, config: MkDocsConfig, files: Files) -> Navigation:
+        self.nav = nav
+        return nav
+
     def on_page_markdown(self, markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        output = self.pages.get(page.file.src_uri)
-        if output is not None:
-            page.meta["title"] = output.title
-            if output.description:
-                page.meta["description"] = output.description
-        return markdown
+        return ""  # the page's HTML comes from our pipeline, in on_page_content
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         output = self.pages.get(page.file.src_uri)
         if output is None:
             return html
-        page.toc = get_toc(plain_toc(output.toc))
-        return Markup(output.html)  # rendered by our escaping templates and sanitised: safe to print as it is
+        prepare(page, output)
+        return page.content
 
     def on_page_context(self, context, page: Page, config: MkDocsConfig, nav):
         output = self.pages.get(page.file.src_uri)
         context["publisher_page"] = output
         return context
 
+    def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
+        if self.indexer is not None:
+            self.indexer.add("/" + page.url, output)
+        return output
+
+    def _index_page(self, written: Written) -> None:
+        if written.search is not None and self.indexer is not None:
+            self.indexer.add(*written.search)
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self._stop_indexing()
+        if self.previewing:
+            self._empty_quickly(Path(config.site_dir))
+
+    def _empty_quickly(self, site_dir: Path) -> None:
+        """MkDocs empties the preview's folder before each rebuild one file at a time, which with thousands of pages
+        took much of a rebuild; the whole folder is moved aside in one step instead and deleted in the background."""
+        self.clearing = [thread for thread in self.clearing if thread.is_alive()]
+        if not site_dir.is_dir():
+            return
+        aside = site_dir.with_name(f"{site_dir.name}.old-{secrets.token_hex(6)}")
+        try:
+            site_dir.rename(aside)
+            site_dir.mkdir()
+        except OSError:
+            return  # MkDocs empties it as usual
+        clearing = threading.Thread(target=shutil.rmtree, args=(aside,), kwargs={"ignore_errors": True},
+                                    name="preview-clear", daemon=True)
+        clearing.start()
+        self.clearing.append(clearing)
+
+    def on_build_error(self, error: Exception) -> None:
+        self._stop_indexing()
+
+    def on_shutdown(self) -> None:
+        self._stop_indexing()
+        for clearing in self.clearing:
+            clearing.join()  # leave no old preview folder behind in the temporary folder
+
+    def _stop_indexing(self) -> None:
+        """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
+        index is written (it would be out of date), without waiting for the pages it has not indexed yet."""
+        for indexer in (self.indexer, self.previous_index):
+            if indexer is not None:
+                indexer.abort()
+        self.indexer = self.previous_index = None
+
+    def _finish_index(self, site_dir: Path) -> None:
+        indexer, self.indexer = self.indexer, None
+        assert indexer is not None
+        if not self.previewing:
+            try:
+                indexer.finish(site_dir)
+            except SearchIndexFailed as exc:
+                raise PluginError(str(exc)) from None
+            return
+        # The preview reloads as soon as the pages are written; search catches up a moment later.
+        self.previous_index = indexer
+        threading.Thread(target=_finish_preview_index, args=(indexer, site_dir), name="preview-index",
+                         daemon=True).start()
+
     def _on_post_build(self, config: MkDocsConfig) -> None:
-        assert self.renderer is not None
+        assert self.renderer is not None and self.theme_writer is not None
         site_dir = Path(config.site_dir)
-        writer = FeedWriter(self.renderer, config.site_name, config.site_description or config.site_name)
+        written = self.theme_writer.write_all(self.unlisted, parallel=not self.previewing, each=self._index_page)
+        self._remember_pages(written)
+        writer = FeedWriter(self.renderer, config.site_name, config.site_description or config.site_name,
+                            self._recall(FEEDS_CACHE, b""))
         feeds = writer.files()
         for feed in feeds:
             (site_dir / feed.path).parent.mkdir(parents=True, exist_ok=True)
@@ -256,10 +383,7 @@ class PublisherPlugin(BasePlugin):
         }
         target = site_dir / MANIFEST
         target.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        try:
-            build_index(site_dir)
-        except SearchIndexFailed as exc:
-            raise PluginError(str(exc)) from None
+        self._finish_index(site_dir)
         published = [page for page in self.pages.values() if page.kind != "preview"]
         try:
             write_redirects(site_dir, self.renderer)  # before the host files, so `_headers` covers the pages
@@ -269,7 +393,11 @@ class PublisherPlugin(BasePlugin):
             write_admin(site_dir, self.site.taxonomy, config.site_name, config.repo_url, config.site_url)
         except UnmappedField as exc:
             raise PluginError(str(exc)) from None
-        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers())
+        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
+                         known_hashes={page.path: page.script_hashes for page in written})
+        assert self.site is not None
+        self._keep(CONVERSIONS_CACHE, self._conversions_key(), self.renderer.converter.conversions(self.site.items))
+        self._keep(FEEDS_CACHE, b"", writer.made)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent
@@ -278,3 +406,20 @@ class PublisherPlugin(BasePlugin):
                 server.watch(str(root / folder))
         serve_errors(server, self.preview)
         return server
+
+
+def _finish_preview_index(indexer: SearchIndexer, site_dir: Path) -> None:
+    """Write a preview's index aside and move it in when done: MkDocs empties site_dir when the next rebuild starts,
+    which would otherwise delete files while they are written."""
+    aside = Path(tempfile.mkdtemp(prefix="publisher-search-"))
+    try:
+        indexer.finish(aside)
+        if (aside / BUNDLE).is_dir() and site_dir.is_dir():
+            shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
+            shutil.move(aside / BUNDLE, site_dir / BUNDLE)
+    except SearchIndexFailed as exc:
+        log.error(f"{exc}; search in the preview is out of date")
+    except OSError:
+        pass  # the preview moved on (a rebuild emptied site_dir, or it stopped): a newer index follows
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)

@@ -8,9 +8,8 @@ with an error naming the file rather than publish a page with parts silently mis
 
 from __future__ import annotations
 
+import hashlib
 import html
-import multiprocessing
-import os
 from dataclasses import dataclass, field
 
 import markdown
@@ -19,6 +18,7 @@ from markdown.extensions.toc import slugify
 from publisher.content import rawhtml
 from publisher.findings import ContentError, Findings
 from publisher.content.links import LinkResolver
+from publisher.parallel import fork_map
 from publisher.site.model import Item
 
 
@@ -34,13 +34,14 @@ EXTENSION_CONFIGS = {"toc": {"permalink": False, "toc_depth": "2-4", "slugify": 
                      "tables": {"use_align_attribute": True}}
 # Below this many sources, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 400
-_forked: "Converter | None" = None  # the parent's converter, inherited by forked workers
 
 
 @dataclass
 class Converted:
     html: str
     toc: list[dict] = field(default_factory=list)
+    # Every address the sanitiser rewrote, and what it became: the HTML depends on other sources' addresses too.
+    addresses: tuple[tuple[str, str], ...] = ()
 
 
 class Converter:
@@ -54,25 +55,48 @@ class Converter:
         self.cleaner = rawhtml.cleaner(self._site_address)
         self._cache: dict[str, Converted] = {}
         self._inline_md: markdown.Markdown | None = None
+        self._rewritten: list[tuple[str, str]] = []
+        # Conversions from an earlier run, by source: (a digest of the body they were made from, the result).
+        self.earlier: dict[str, tuple[bytes, Converted]] = {}
 
     def _site_address(self, address: str) -> str:
         """Where a kept address should point on the built site: source paths and site paths become site URLs."""
+        site_address = self._resolve(self.from_rel, address)
+        self._rewritten.append((address, site_address))
+        return site_address
+
+    def _resolve(self, from_rel: str, address: str) -> str:
         try:
-            resolved = self.resolver.resolve(self.from_rel, address)
+            resolved = self.resolver.resolve(from_rel, address)
         except ValueError:
             return address
         return address if resolved.url is None else self.base_path + resolved.url
 
     def convert(self, item: Item) -> Converted:
-        cached = self._cache.get(item.rel)
+        cached = self._cache.get(item.rel) or self._still_valid(item)
         if cached is None:
             self.md.reset()
             self.from_rel = item.rel
+            self._rewritten = []
             markup = self.md.convert(item.doc.body)
             refuse_removals(item, markup)
             cached = Converted(html=self.cleaner.clean(markup), toc=list(getattr(self.md, "toc_tokens", [])))
-            self._cache[item.rel] = cached
+            cached.addresses = tuple(self._rewritten)
+        self._cache[item.rel] = cached
         return cached
+
+    def _still_valid(self, item: Item) -> Converted | None:
+        """An earlier run's conversion, if the body is the same and every address in it still leads where it did."""
+        body, converted = self.earlier.get(item.rel, (None, None))
+        if converted is None or body != body_digest(item):
+            return None
+        if any(self._resolve(item.rel, address) != site_address for address, site_address in converted.addresses):
+            return None
+        return converted
+
+    def conversions(self, items: list[Item]) -> dict[str, tuple[bytes, Converted]]:
+        """What this run converted, by source, for the next run's `earlier`."""
+        return {item.rel: (body_digest(item), self._cache[item.rel]) for item in items if item.rel in self._cache}
 
     def inline(self, item: Item, text: str) -> str:
         """A sentence or two of Markdown from a front-matter field (a withdrawal reason) as sanitised inline HTML.
@@ -89,28 +113,34 @@ class Converter:
     def convert_all(self, items: list[Item]) -> None:
         """Convert many sources on every core at once; results land in the same cache `convert` uses.
 
-        Workers are forked so they inherit the site model instead of receiving it pickled. Only call this from a
-        single-threaded process (a build, not `mkdocs serve`, whose server threads make forking unsafe).
+        Only call this from a single-threaded process (a build, not `mkdocs serve`): see `publisher.parallel`.
         """
-        global _forked
-        pending = {item.rel: item for item in items if item.rel not in self._cache}
-        workers = min(os.cpu_count() or 1, 8)
-        if workers < 2 or len(pending) < PARALLEL_THRESHOLD:
+        for item in items:
+            if item.rel not in self._cache and (earlier := self._still_valid(item)) is not None:
+                self._cache[item.rel] = earlier
+        pending = [item for item in items if item.rel not in self._cache]
+        results = fork_map(self._convert_or_refusals, pending, threshold=PARALLEL_THRESHOLD)
+        if results is None:
             return
-        _forked, self._pending = self, pending
         refused = Findings()
-        try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for rel, result in pool.imap(_convert_in_worker, list(pending), chunksize=32):
-                    if isinstance(result, Converted):
-                        self._cache[rel] = result
-                    else:
-                        for path, line, message in result:
-                            refused.error(path, line, "html", message)
-        finally:
-            _forked, self._pending = None, {}
+        for item, result in zip(pending, results):
+            if isinstance(result, Converted):
+                self._cache[item.rel] = result
+            else:
+                for path, line, message in result:
+                    refused.error(path, line, "html", message)
         if refused.has_errors():
             raise ContentError(refused)
+
+    def _convert_or_refusals(self, item: Item) -> Converted | list[tuple[str, int, str]]:
+        try:
+            return self.convert(item)
+        except ContentError as refused:  # sent back as plain data: the exception itself does not pickle
+            return [(f.path, f.line, f.message) for f in refused.findings.errors]
+
+
+def body_digest(item: Item) -> bytes:
+    return hashlib.blake2b(item.doc.body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def refuse_removals(item: Item, markup: str) -> None:
@@ -128,11 +158,3 @@ def _line_of(item: Item, clue: str) -> int:
     """The first body line holding the clue, else the first body line."""
     position = item.doc.body.lower().find(clue.lower()) if clue else -1
     return item.doc.body_line + (item.doc.body.count("\n", 0, position) if position >= 0 else 0)
-
-
-def _convert_in_worker(rel: str) -> tuple[str, Converted | list[tuple[str, int, str]]]:
-    assert _forked is not None
-    try:
-        return rel, _forked.convert(_forked._pending[rel])
-    except ContentError as refused:  # sent back as plain data: the exception itself does not pickle
-        return rel, [(f.path, f.line, f.message) for f in refused.findings.errors]

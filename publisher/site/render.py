@@ -45,11 +45,28 @@ class Feed:
     kind: str = "rss"  # or "atom"
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """A content template and its values, rendered only when the page is written.
+
+    A build renders thousands of bulletins and listings; deferring them lets the workers that write the pages
+    render them too, on every core, instead of the parent doing it first on one.
+    """
+    renderer: Renderer
+    template: str
+    context: dict
+    searchable: Item | None = None  # the content page whose HTML is wrapped for Pagefind
+
+    def render(self) -> str:
+        html = self.renderer._render(self.template, **self.context)
+        return searchable(html, self.searchable, self.renderer.site) if self.searchable else html
+
+
 @dataclass
 class OutputPage:
     url: str
     title: str
-    html: str
+    content: str | Deferred  # the page's HTML, or how to render it when first needed
     kind: str
     description: str = ""
     toc: list[dict] = field(default_factory=list)
@@ -63,6 +80,12 @@ class OutputPage:
     @property
     def src_uri(self) -> str:
         return f"{self.url}index.md"
+
+    @property
+    def html(self) -> str:
+        if isinstance(self.content, Deferred):
+            self.content = self.content.render()
+        return self.content
 
 
 @dataclass
@@ -118,6 +141,7 @@ class Renderer:
         self.site_url = site_url
         self.site_name = site_name
         self.base_path = base_path(site_url)
+        self._absolute: dict[str, str] = {}
         self.converter = Converter(LinkResolver(site.root, site.items, site_url), self.base_path)
         self.env = Environment(loader=PackageLoader("publisher", "templates"), autoescape=select_autoescape(),
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -135,7 +159,10 @@ class Renderer:
         return self.base_path + path
 
     def absolute(self, path: str) -> str:
-        return urljoin(self.site_url, self.url(path))
+        known = self._absolute.get(path)
+        if known is None:  # asked for tens of thousands of times per build, for a few thousand addresses
+            known = self._absolute[path] = urljoin(self.site_url, self.url(path))
+        return known
 
     def _render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(**context)
@@ -190,9 +217,8 @@ class Renderer:
         older = self.bulletins[index + 1] if index + 1 < len(self.bulletins) else None
         feeds = [feed for slug in item.meta.topics for feed in topic_feeds(self.site, slug)]
         converted = self.converter.convert(item)
-        html = self._render("bulletin.html", item=item, meta=item.meta, body=converted.html,
-                            newer=newer, older=older, feeds=feeds, toc=converted.toc)
-        html = searchable(html, item, self.site)
+        html = Deferred(self, "bulletin.html", dict(item=item, meta=item.meta, body=converted.html, newer=newer,
+                                                    older=older, feeds=feeds, toc=converted.toc), item)
         return OutputPage(item.url, item.title, html, "bulletin", item.meta.summary, converted.toc,
                           site_feeds() + feeds, item, [self.news_article(item)])
 
@@ -220,8 +246,9 @@ class Renderer:
                 by_year[item.meta.date.year].append(item)
             pagination = Pagination(number, len(urls), urls)
             heading = title if number == 1 else f"{title} (page {number} of {len(urls)})"
-            html = self._render("listing.html", title=heading, groups=sorted(by_year.items(), reverse=True), intro=intro,
-                                pagination=pagination, feeds=feeds or [], total=len(items), **(extra or {}))
+            html = Deferred(self, "listing.html", dict(title=heading, groups=sorted(by_year.items(), reverse=True),
+                                                       intro=intro, pagination=pagination, feeds=feeds or [],
+                                                       total=len(items), **(extra or {})))
             pages.append(OutputPage(url, heading, html, "listing", intro, feeds=site_feeds() + (feeds or [])))
         return pages
 

@@ -1,0 +1,122 @@
+"""Keep what each source's own checks found, so the next `publisher check` or build re-reads only what changed.
+
+The cache is one file, `<site>/.cache/sources.pickle`: for every source, the digest of its bytes and what
+`validate.examine` made of it. An entry is used only when the source's path and bytes are the same as when it
+was made, and the whole file only when everything else those results depend on is too: the taxonomy, the
+acronyms file, mkdocs.yml, and the publisher's own code and versions (`inputs_digest`).
+
+The file is a `publisher.cache.CacheFile`: signed, replaced in one step, ignored when damaged or foreign, and
+skipped when the site folder cannot be written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+import markdown
+import pydantic
+import yaml
+
+import publisher
+from publisher.cache import CACHE_FOLDER, CacheFile, code_digest, file_digest, paused_collection
+from publisher.content.load import MAX_FILE_BYTES, decode
+from publisher.content.sources import TAXONOMY, Source
+from publisher.content.style import ACRONYMS_FILE
+from publisher.parallel import fork_map
+
+CACHE_FILE = "sources.pickle"
+FORMAT = 2  # raise when the layout of the entries changes
+# What the per-source results also depend on, besides the publisher's code: the taxonomy, the acronyms, and
+# mkdocs.yml (whose settings decide how addresses are read).
+GLOBAL_INPUTS = (TAXONOMY, ACRONYMS_FILE, "mkdocs.yml")
+# Fewer sources than this are checked faster in this process than by starting workers.
+PARALLEL_THRESHOLD = 400
+CHUNK = 64
+
+
+def examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> list[Any]:
+    """`examine(source, raw)` for every source, from the cache where the source has not changed since.
+
+    Each result must be picklable and have `attach(source, text)`, called with the decoded text of the source.
+    """
+    with paused_collection():  # hundreds of thousands of lasting objects are made here, and none is garbage
+        return _examine_all(root, sources, examine)
+
+
+def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> list[Any]:
+    cache = CacheFile(root, CACHE_FILE)
+    inputs = inputs_digest(root)
+    stored = cache.load(inputs)
+    stored = stored if isinstance(stored, dict) else {}
+    raws = [_read(source.path) for source in sources]
+    digests = [hashlib.blake2b(raw, digest_size=16).digest() if raw is not None else None for raw in raws]
+    # Results travel from workers, and sit in the cache, pickled: a result kept or made is pickled only once.
+    blobs: list[bytes] = [b""] * len(sources)
+    missing = []
+    for index, (source, digest) in enumerate(zip(sources, digests)):
+        entry = stored.get(source.rel)
+        if digest is not None and entry is not None and entry[0] == digest:
+            blobs[index] = entry[1]
+        else:
+            missing.append(index)
+    for index, blob in zip(missing, _examine_many(examine, sources, raws, missing)):
+        blobs[index] = blob
+    results = [_restore(examine, source, raw, blob) for source, raw, blob in zip(sources, raws, blobs)]
+    fresh = {source.rel: (digest, blob) for source, digest, blob in zip(sources, digests, blobs) if digest is not None}
+    if missing or fresh.keys() != stored.keys():
+        cache.save(inputs, fresh)
+    return results
+
+
+def _restore(examine: Callable[[Source, bytes | None], Any], source: Source, raw: bytes | None, blob: bytes) -> Any:
+    try:
+        result = pickle.loads(blob)
+    except Exception:  # cannot happen to a blob made and signed by this code; if it does, check the source again
+        result = examine(source, raw)
+    if raw is not None:
+        try:
+            result.attach(source, decode(raw))
+        except UnicodeDecodeError:
+            pass  # not text: the result says so, and has no document to attach
+    return result
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes; None if it cannot be read, is over the limit or changes while it is read (`examine`
+    then reads it again and says why). Reading the size first saves allocating the limit for every file."""
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            size = os.fstat(handle.fileno()).st_size
+            raw = handle.read(size + 1) if size <= MAX_FILE_BYTES else b""
+    except OSError:
+        return None
+    return raw if len(raw) == size else None
+
+
+def _examine_many(examine: Callable[[Source, bytes | None], Any], sources: list[Source],
+                  raws: list[bytes | None], indexes: list[int]) -> list[bytes]:
+    """Each result pickled; on every core when there are many sources, but never from a process with threads
+    (`mkdocs serve`), which forking would leave with locks no thread can release."""
+    def one(index: int) -> bytes:
+        return pickle.dumps(examine(sources[index], raws[index]), protocol=pickle.HIGHEST_PROTOCOL)
+
+    forked = fork_map(one, indexes, chunksize=CHUNK, threshold=PARALLEL_THRESHOLD) \
+        if threading.active_count() == 1 else None
+    return list(forked) if forked is not None else [one(index) for index in indexes]
+
+
+def inputs_digest(root: Path) -> bytes:
+    """A digest of everything besides a source itself that what its checks find depends on."""
+    digest = hashlib.blake2b(digest_size=16)
+    versions = (FORMAT, sys.version, publisher.__version__, pydantic.VERSION, yaml.__version__, markdown.__version__)
+    digest.update(repr(versions).encode())
+    for rel in GLOBAL_INPUTS:
+        digest.update(rel.encode() + b"\0" + file_digest(root / rel))
+    digest.update(code_digest())
+    return digest.digest()
