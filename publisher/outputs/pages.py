@@ -10,7 +10,7 @@ and eight plugin events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mkdocs.commands.build import get_context
@@ -100,5 +100,5 @@ class ThemeWriter:
         written = []
         for page in results if results is not None else map(self.write, pages):
             each(page)
-            written.append(page)
+            written.append(replace(page, search=None))  # thousands of pages' HTML need not stay
         return written
