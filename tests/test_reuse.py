@@ -7,6 +7,7 @@ every output file with a cold build of the same files in a fresh folder.
 from __future__ import annotations
 
 import logging
+import pickle
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.config.defaults import MkDocsConfig
 
+from publisher.cache import SIGNATURE_BYTES
 from sitekit import EPOCH_2026_11_01, bulletin, make_site, run_publisher
 from test_build import all_output_text, fixture_files
 
@@ -75,15 +77,18 @@ def test_a_page_changed_by_hand_in_the_site_is_rendered_again(tmp_path):
 
 
 def test_a_cache_from_elsewhere_is_not_used(tmp_path):
-    """Cache files carry a digest keyed with this user's secret: one that came with the site's files is ignored."""
+    """Cache files carry a digest keyed with this user's secret: one that came with the site's files is ignored,
+    even when it is made for exactly these inputs and would otherwise be used."""
     root = make_site(tmp_path / "warm", fixture_files())
     _build(root)
     EDITS["title"](root)
-    for cache in (root / ".cache").glob("*.pickle"):
-        data = bytearray(cache.read_bytes())
-        data[0] ^= 1  # as if signed with another key
-        cache.write_bytes(bytes(data))
-    assert all_output_text(_build(root)) == all_output_text(_build(_cold_copy(root, tmp_path / "cold")))
+    cache = root / ".cache" / "converted.pickle"
+    made_for, conversions = pickle.loads(cache.read_bytes()[SIGNATURE_BYTES:])
+    conversions["bulletins/2021-06-01-rural.md"][1].html = "<p>FORGED</p>"
+    cache.write_bytes(bytes(SIGNATURE_BYTES) + pickle.dumps((made_for, conversions)))  # signed with another key
+    warm = all_output_text(_build(root))
+    assert not any(b"FORGED" in data for data in warm.values())
+    assert warm == all_output_text(_build(_cold_copy(root, tmp_path / "cold")))
 
 
 def _preview_build(root: Path, site_dir: Path, first: bool):

@@ -59,10 +59,10 @@ class FeedWriter:
         self.fingerprints = Fingerprints()
         self.base_key = self.fingerprints.of(code_digest(), feedgen_version, renderer.site_url, site_name, description)
 
-    def _remembered(self, made_from: tuple, make: Callable[[], list[FeedFile]]) -> list[FeedFile]:
-        latest = made_from[1]
+    def _remembered(self, latest: list, made_from: tuple, make: Callable[[], list[FeedFile]]) -> list[FeedFile]:
+        """A feed of `latest` from the last run if it was made from the same things, else `make()`."""
         # An empty feed is dated by the clock (see `_feed`); any other only by its content.
-        key = self.fingerprints.of(self.base_key, made_from, None if latest else self.renderer.site.now)
+        key = self.fingerprints.of(self.base_key, latest, made_from, None if latest else self.renderer.site.now)
         files = self.earlier.get(key)
         self.made[key] = files = files if files is not None else make()
         return list(files)  # a copy: callers add to the list they get
@@ -99,7 +99,7 @@ class FeedWriter:
                 self._update_entry(feed, update, text)
             return feed
 
-        return self._remembered(("updates", latest), lambda: both_formats(rss.url, atom.url, generator))
+        return self._remembered(latest, ("updates",), lambda: both_formats(rss.url, atom.url, generator))
 
     def _update_entry(self, feed: FeedGenerator, update: Update, text: Callable[[str], str]) -> None:
         item = update.item
@@ -120,7 +120,7 @@ class FeedWriter:
               description: str) -> list[FeedFile]:
         latest = items[:FEED_LENGTH]
         return self._remembered(
-            ("items", latest, page, rss_path, atom_path, title, description),
+            latest, ("items", page, rss_path, atom_path, title, description),
             lambda: both_formats(rss_path, atom_path,
                                  lambda path, text: self._generator(latest, page, path, title, description, text)))
 

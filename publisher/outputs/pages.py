@@ -78,17 +78,19 @@ class ThemeWriter:
         key = page_key(self.fingerprints, self.theme_key, output)
         reused = self.memory.reuse(file.dest_uri, key, path)
         if reused is not None:
-            html = reused.html.decode("utf-8") if reused.html is not None else path.read_text(encoding="utf-8")
-            hashes = reused.script_hashes
+            hashes, searchable, data = reused.script_hashes, reused.searchable, reused.html
+            if searchable and data is None:
+                data = path.read_bytes()
         else:
             page = Page(output.title, file, self.config)
             prepare(page, output)
             html = self.html(output, page)
+            data = html.encode("utf-8", errors="xmlcharrefreplace")
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(html.encode("utf-8", errors="xmlcharrefreplace"))
-            hashes = frozenset(script_hashes_in(html))
-        search = ("/" + file.url, html) if has_search_body(html) else None
-        rendered = Rendered(key, hashes, html.encode("utf-8", errors="xmlcharrefreplace") if self.keep_html else None,
+            path.write_bytes(data)
+            hashes, searchable = frozenset(script_hashes_in(html)), has_search_body(html)
+        search = ("/" + file.url, data.decode("utf-8")) if searchable and data is not None else None
+        rendered = Rendered(key, hashes, searchable, data if self.keep_html else None,
                             None if self.keep_html else file_stat(path))
         return Written(file.dest_uri, hashes, search, rendered)
 

@@ -31,6 +31,7 @@ class Rendered:
     """A page as it was last written."""
     key: bytes
     script_hashes: frozenset[str]
+    searchable: bool  # Pagefind indexes it, so a build that reuses it still reads it for the index
     html: bytes | None = None  # kept by a preview, which writes every page into a folder it has just emptied
     stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the file a build wrote
 

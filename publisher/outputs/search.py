@@ -14,8 +14,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -247,16 +245,6 @@ def _prompt_service(base: type) -> type:
 
 def _without_pagefind_settings() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
-
-
-def build_index(site_dir: Path) -> None:
-    """Run Pagefind's CLI over the built HTML, as builds did before `SearchIndexer`; the tests compare the two."""
-    with tempfile.TemporaryDirectory() as empty:  # see `launch` above on what Pagefind reads from where it runs
-        result = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(site_dir.resolve()), "--silent"],
-                                capture_output=True, text=True, cwd=empty, env=_without_pagefind_settings())
-    if result.returncode != 0:
-        raise SearchIndexFailed(f"Pagefind could not index the site: {result.stderr.strip() or result.stdout.strip()}")
-    stabilise_index(site_dir / "pagefind")
 
 
 def _read_pagefind(path: Path) -> object:
