@@ -25,20 +25,20 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from itertools import accumulate
 from pathlib import Path, PurePosixPath
-from typing import Callable
-
-from lxml import etree
-from mkdocs.utils import markdown_extensions
+from typing import TYPE_CHECKING, Callable
 
 from publisher.findings import Findings
 from publisher.content.models import Toolkit
 from publisher.site.model import Item, Site
 from publisher.content.sources import DATA_FILES, SOURCE_FOLDERS, SiteFile, asset_url, site_files
 
+if TYPE_CHECKING:
+    from lxml import etree
+
 MAX_BYTES = 10 * 1024 * 1024
-MARKDOWN_SUFFIXES = {*markdown_extensions, ".mdwn", ".mdtxt", ".mdtext"} - {".md"}
 SAFE_NAME = re.compile(r"[a-z0-9_][a-z0-9._-]*")
 HEAD_BYTES = 4096
 LINK_ADVICE = "links are not published — copy the file here instead"
@@ -230,9 +230,18 @@ def safe_name(name: str) -> str:
     return stem + dot + re.sub(r"[^a-z0-9]+", "", suffix)
 
 
+@cache
+def markdown_suffixes() -> set[str]:
+    """Endings MkDocs takes for Markdown besides .md. MkDocs is imported when first needed, and lxml only for SVG
+    files: `publisher check` has no other use for either."""
+    from mkdocs.utils import markdown_extensions
+
+    return {*markdown_extensions, ".mdwn", ".mdtxt", ".mdtext"} - {".md"}
+
+
 def file_problem(file: SiteFile) -> tuple[int, str] | None:
     """(line, message) saying why a file may never be published, whether or not anything uses it; else None."""
-    if file.suffix in MARKDOWN_SUFFIXES or (file.suffix == ".md" and not file.rel.endswith(".md")):
+    if file.suffix in markdown_suffixes() or (file.suffix == ".md" and not file.rel.endswith(".md")):
         return 1, (f'Markdown files must end in .md; rename it to "{PurePosixPath(file.rel).stem}.md" so it is '
                    "checked and published like every other page")
     file_type = ACCEPTED.get(file.suffix)
@@ -277,6 +286,8 @@ def svg_problem(data: bytes) -> tuple[int, str] | None:
         line = data.count(b"\n", 0, declaration.start()) + 1
         kind = declaration.group(1).decode().upper()
         return line, f"the SVG has a <!{kind}>, which can pull in other files; {SVG_ADVICE}"
+    from lxml import etree
+
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
@@ -295,6 +306,8 @@ def svg_problem(data: bytes) -> tuple[int, str] | None:
 
 
 def _svg_node_problem(node: etree._Element) -> str | None:
+    from lxml import etree
+
     if node.tag is etree.Comment:
         return None
     if node.tag is etree.ProcessingInstruction:

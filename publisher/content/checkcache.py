@@ -17,7 +17,7 @@ import pickle
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import markdown
 import pydantic
@@ -25,7 +25,7 @@ import yaml
 
 import publisher
 from publisher.cache import CACHE_FOLDER, CacheFile, code_digest, file_digest, paused_collection
-from publisher.content.load import MAX_FILE_BYTES, decode
+from publisher.content.load import MAX_FILE_BYTES
 from publisher.content.sources import TAXONOMY, Source
 from publisher.content.style import ACRONYMS_FILE
 from publisher.parallel import fork_map
@@ -40,22 +40,28 @@ PARALLEL_THRESHOLD = 400
 CHUNK = 64
 
 
-def examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> list[Any]:
+class Examination(NamedTuple):
+    results: list[Any]
+    digests: list[bytes | None]  # of each source's bytes; None where it could not be read whole
+    inputs: bytes  # `inputs_digest`, which later caches of what sources find depend on too
+
+
+def examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> Examination:
     """`examine(source, raw)` for every source, from the cache where the source has not changed since.
 
-    Each result must be picklable and have `attach(source, text)`, called with the decoded text of the source.
+    Each result must be picklable and have `attach(source, raw)`, called with the bytes of the source as read.
     """
     with paused_collection():  # hundreds of thousands of lasting objects are made here, and none is garbage
         return _examine_all(root, sources, examine)
 
 
-def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> list[Any]:
+def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> Examination:
     cache = CacheFile(root, CACHE_FILE)
     inputs = inputs_digest(root)
     stored = cache.load(inputs)
     stored = stored if isinstance(stored, dict) else {}
     raws = [_read(source.path) for source in sources]
-    digests = [hashlib.blake2b(raw, digest_size=16).digest() if raw is not None else None for raw in raws]
+    digests = [_digest(raw) if raw is not None else None for raw in raws]
     # Results travel from workers, and sit in the cache, pickled: a result kept or made is pickled only once.
     blobs: list[bytes] = [b""] * len(sources)
     missing = []
@@ -71,7 +77,7 @@ def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, b
     fresh = {source.rel: (digest, blob) for source, digest, blob in zip(sources, digests, blobs) if digest is not None}
     if missing or fresh.keys() != stored.keys():
         cache.save(inputs, fresh)
-    return results
+    return Examination(results, digests, inputs)
 
 
 def _restore(examine: Callable[[Source, bytes | None], Any], source: Source, raw: bytes | None, blob: bytes) -> Any:
@@ -80,22 +86,39 @@ def _restore(examine: Callable[[Source, bytes | None], Any], source: Source, raw
     except Exception:  # cannot happen to a blob made and signed by this code; if it does, check the source again
         result = examine(source, raw)
     if raw is not None:
-        try:
-            result.attach(source, decode(raw))
-        except UnicodeDecodeError:
-            pass  # not text: the result says so, and has no document to attach
+        result.attach(source, raw)
     return result
+
+
+def _digest(raw: bytes) -> bytes:
+    # SHA-256 is computed by the processor itself on most machines made since 2017 (x86 SHA extensions, ARMv8),
+    # more than twice as fast as BLAKE2 there; every source is hashed on every run.
+    return hashlib.sha256(raw).digest()
 
 
 def _read(path: Path) -> bytes | None:
     """The file's bytes; None if it cannot be read, is over the limit or changes while it is read (`examine`
-    then reads it again and says why). Reading the size first saves allocating the limit for every file."""
+    then reads it again and says why). Reading the size first saves allocating the limit for every file, and one
+    `read` of one byte more than the size both reads a file and shows it has not grown: a third fewer system calls
+    than a file object, for thousands of files."""
     try:
-        with open(path, "rb", buffering=0) as handle:
-            size = os.fstat(handle.fileno()).st_size
-            raw = handle.read(size + 1) if size <= MAX_FILE_BYTES else b""
+        descriptor = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        size = os.fstat(descriptor).st_size
+        if size > MAX_FILE_BYTES:
+            return None
+        raw = os.read(descriptor, size + 1)
+        while 0 < len(raw) < size:  # a short read, as some network file systems give: read on to the end
+            more = os.read(descriptor, size + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
     return raw if len(raw) == size else None
 
 

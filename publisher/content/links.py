@@ -122,6 +122,9 @@ class LinkResolver:
         # os.path.isfile, unlike Path.is_file, also answers False for names too long or holding a NUL character.
         return os.path.isfile(os.path.join(self._root, rel))
 
+    def _reference_problem(self, rel: str) -> str | None:
+        return reference_problem(self.root, rel)
+
     def resolve(self, from_rel: str, target: str) -> Resolved:
         cleaned = clean_address(target)
         scheme = SCHEME.match(cleaned)
@@ -210,7 +213,7 @@ class LinkResolver:
         return _relative(guess.rel if guess else EXAMPLE_SOURCE, posixpath.dirname(from_rel))
 
     def _to_file(self, from_rel: str, rel: str, written: str, rest: str) -> Resolved:
-        problem = reference_problem(self.root, rel)
+        problem = self._reference_problem(rel)
         if problem:
             return Resolved(None, problem=f'"{written}" {problem}')
         self.files_linked[from_rel].add(rel)

@@ -20,10 +20,9 @@ from pydantic import BaseModel, ValidationError
 
 from publisher import dates
 
-from publisher.content import assets, bodycheck, checkcache, style
+from publisher.content import assets, bodycheck, checkcache, linkcache, style
 from publisher.findings import Finding, Findings
-from publisher.content.links import LinkResolver
-from publisher.content.load import Document, FieldPath, body_at, field_name, load_document, load_yaml_file
+from publisher.content.load import Document, FieldPath, field_name, load_document, load_yaml_file
 from publisher.content.scaffold import PLACEHOLDER, slugify
 from publisher.content.models import (
     REQUIRED_SETTINGS, REQUIRED_TOPICS, Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit,
@@ -348,11 +347,11 @@ class Examined:
         self.doc = None if kept is None else Document(None, kept[0], kept[1], kept[2], "", kept[3],  # type: ignore
                                                       kept[4])
 
-    def attach(self, source: Source, text: str) -> None:
-        """Give the document back its path and body, from the source as it was read in this run."""
+    def attach(self, source: Source, raw: bytes) -> None:
+        """Give the document back its path and body, from the source's bytes as read in this run."""
         if self.doc is not None:
             self.doc.path = source.path
-            self.doc.body = body_at(text, self.doc.body_line)
+            self.doc.defer_body(raw)
 
     def item(self, source: Source, now: datetime) -> Item | None:
         if self.url is None or self.doc is None or self.meta is None:
@@ -390,7 +389,9 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     """Load and validate every source. Returns the site (None if unusable) and all findings.
 
     What each source's own checks find is kept in `<root>/.cache/` (see `checkcache`), so a second run reads and
-    checks again only the sources that changed; the checks across sources run every time.
+    checks again only the sources that changed; so is where each source's links lead (see `linkcache`), resolved
+    again only for sources that changed or when they may lead elsewhere. The other checks across sources run
+    every time.
     """
     findings = Findings()
     now = now or dates.now()
@@ -398,15 +399,15 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     known = style.known_acronyms(root, findings) if taxonomy is not None else set()
     files = site_files(root)
     sources = find_sources(root, files)
-    results = checkcache.examine_all(root, sources, partial(examine, taxonomy=taxonomy, known=known))
+    examined = checkcache.examine_all(root, sources, partial(examine, taxonomy=taxonomy, known=known))
     items: list[Item] = []
-    checked: list[tuple[Item, Examined]] = []
-    for source, result in zip(sources, results):
+    checked: list[tuple[Item, Examined, bytes | None]] = []
+    for source, result, digest in zip(sources, examined.results, examined.digests):
         findings.extend(result.findings)
         item = result.item(source, now)
         if item is not None:
             items.append(item)
-            checked.append((item, result))
+            checked.append((item, result, digest))
     check_unique_urls(items, findings)
     for item in items:
         if isinstance(item.meta, Toolkit):
@@ -414,9 +415,12 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     if taxonomy is None:
         return None, findings
     site = Site(root=root, taxonomy=taxonomy, now=now, items=items)
-    resolver = LinkResolver(root, items, sources=[source.rel for source in sources])
-    for item, result in checked:
-        bodycheck.check_addresses(item, result.addresses, resolver, findings)
+    rels = [source.rel for source in sources]
+    resolver = linkcache.RecordingResolver(root, items, sources=rels)
+    linkcache.check_links(root, examined.inputs, resolver, items, rels,
+                          [linkcache.ToCheck(item, result.addresses, digest) for item, result, digest in checked],
+                          findings)
+    for item, result, _digest in checked:
         style.check_pdf_links(item, result.pdf_links, findings)
     site.attachments = assets.choose_attachments(site, resolver.files_linked, findings, files)
     site.redirects = check_redirects(site, findings)

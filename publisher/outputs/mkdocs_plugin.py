@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import threading
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import markdown
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -26,7 +26,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from publisher.cache import CacheFile, code_digest
+from publisher.cache import CacheFile, code_digest, compiled_templates
 from publisher.site.escaping import script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
@@ -36,9 +36,10 @@ from publisher.findings import ContentError, Findings
 from publisher.outputs.pages import ThemeWriter, Written, prepare
 from publisher.outputs.reuse import PAGES_CACHE, PageMemory
 from publisher.outputs.preview_errors import PreviewState, serve_errors
+from publisher.outputs.preview_folder import PreviewFolder
 from publisher.outputs.redirects import RedirectClash, write_redirects
-from publisher.outputs.search import BUNDLE, SearchIndexer, SearchIndexFailed
-from publisher.outputs.theme import material_stylesheets
+from publisher.outputs.search import BUNDLE, SearchIndexer, SearchIndexFailed, has_search_body
+from publisher.outputs.theme import ListedOnly, list_theme_quickly, material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path
 from publisher.site.model import Site
 
@@ -90,7 +91,8 @@ class PublisherPlugin(BasePlugin):
         # Where `publisher build` will switch the new site in: the last build's pages there can be reused.
         self.previous_site: Path | None = None
         self.indexer: SearchIndexer | None = None  # fed each content page as it is written
-        self.clearing: list[threading.Thread] = []  # old preview folders being deleted in the background
+        self.to_index: list[tuple[str, str]] = []  # a preview's pages, indexed once it has reloaded
+        self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
         self.previous_index: SearchIndexer | None = None  # `mkdocs serve` finishes the index after the reload
         self.previewing = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
@@ -122,6 +124,8 @@ class PublisherPlugin(BasePlugin):
         return Files([])
 
     def on_post_build(self, config: MkDocsConfig) -> None:
+        if self.previewing:
+            self.preview_folder.take_back(Path(config.site_dir))
         if self.preview_problems is None:
             try:
                 self._on_post_build(config)
@@ -145,6 +149,7 @@ class PublisherPlugin(BasePlugin):
         else:
             self.site = self._load(Path(config.config_file_path).resolve().parent)
         config.theme.dirs.insert(0, str(THEME_DIR))
+        list_theme_quickly(config.theme)
         config.site_url = site_url_for(config.site_url)
         return config
 
@@ -237,9 +242,15 @@ class PublisherPlugin(BasePlugin):
         A docs_dir file also hides the theme's file of the same name, so the theme's files are listed afresh.
         """
         docs_dir = Path(config.docs_dir).resolve()
-        kept = [file for file in files if file.src_dir is None or Path(file.src_dir).resolve() != docs_dir]
+        kept, hiding = [], []
+        for file in files:
+            from_docs = file.src_dir is not None and Path(file.src_dir).resolve() == docs_dir
+            (hiding if from_docs else kept).append(file)
+        # Listing the theme again costs a walk of Material's thousands of icons; only the hidden names are needed.
+        hidden = [file.src_uri for file in hiding
+                  if any(Path(folder, file.src_uri).is_file() for folder in config.theme.dirs)]
         theme = Files([])
-        theme.add_files_from_theme(config.theme.get_env(), config)
+        theme.add_files_from_theme(Environment(loader=ListedOnly(hidden)), config)  # MkDocs' own choice of files
         present = {file.src_uri for file in kept}
         return kept + [file for file in theme if file.src_uri not in present]
 
@@ -250,12 +261,15 @@ class PublisherPlugin(BasePlugin):
         (our sanitised HTML), `super()` blocks, macros and `tojson` output.
         """
         env.autoescape = True
+        env.bytecode_cache = compiled_templates
         env.filters["script_json"] = script_json
         env.globals["material_stylesheets"] = material_stylesheets()
         # Hosts serve the 404 page at any address, including ones no `_headers` rule covers; it carries its own.
         env.globals["page_security_policy"] = content_security_policy([], in_page=True)
         self._stop_indexing()
-        self.indexer = SearchIndexer()  # fed each content page as it is written, from here on
+        # A build feeds Pagefind each page as it is written; a preview after the rebuild, which it would slow.
+        self.indexer = None if self.previewing else SearchIndexer()
+        self.to_index = []
         self.theme_writer = ThemeWriter(config, self.nav, env, files, keep_html=self.previewing)
         self.theme_writer.memory = self._page_memory()
         return env
@@ -298,43 +312,31 @@ class PublisherPlugin(BasePlugin):
         return context
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
-        if self.indexer is not None:
-            self.indexer.add("/" + page.url, output)
+        if has_search_body(output):
+            self._index("/" + page.url, output)
         return output
 
     def _index_page(self, written: Written) -> None:
-        if written.search is not None and self.indexer is not None:
-            self.indexer.add(*written.search)
+        if written.search is not None:
+            self._index(*written.search)
+
+    def _index(self, url: str, html: str) -> None:
+        if self.indexer is not None:
+            self.indexer.add_searchable(url, html)
+        elif self.previewing:
+            self.to_index.append((url, html))
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._stop_indexing()
         if self.previewing:
-            self._empty_quickly(Path(config.site_dir))
-
-    def _empty_quickly(self, site_dir: Path) -> None:
-        """MkDocs empties the preview's folder before each rebuild one file at a time, which with thousands of pages
-        took much of a rebuild; the whole folder is moved aside in one step instead and deleted in the background."""
-        self.clearing = [thread for thread in self.clearing if thread.is_alive()]
-        if not site_dir.is_dir():
-            return
-        aside = site_dir.with_name(f"{site_dir.name}.old-{secrets.token_hex(6)}")
-        try:
-            site_dir.rename(aside)
-            site_dir.mkdir()
-        except OSError:
-            return  # MkDocs empties it as usual
-        clearing = threading.Thread(target=shutil.rmtree, args=(aside,), kwargs={"ignore_errors": True},
-                                    name="preview-clear", daemon=True)
-        clearing.start()
-        self.clearing.append(clearing)
+            self.preview_folder.set_aside(Path(config.site_dir))
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_indexing()
 
     def on_shutdown(self) -> None:
         self._stop_indexing()
-        for clearing in self.clearing:
-            clearing.join()  # leave no old preview folder behind in the temporary folder
+        self.preview_folder.discard()  # leave no preview folder behind in the temporary folder
 
     def _stop_indexing(self) -> None:
         """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
@@ -345,18 +347,22 @@ class PublisherPlugin(BasePlugin):
         self.indexer = self.previous_index = None
 
     def _finish_index(self, site_dir: Path) -> None:
+        if self.previewing:
+            self._index_in_background(site_dir)
+            return
         indexer, self.indexer = self.indexer, None
         assert indexer is not None
-        if not self.previewing:
-            try:
-                indexer.finish(site_dir)
-            except SearchIndexFailed as exc:
-                raise PluginError(str(exc)) from None
-            return
-        # The preview reloads as soon as the pages are written; search catches up a moment later.
-        self.previous_index = indexer
-        threading.Thread(target=_finish_preview_index, args=(indexer, site_dir), name="preview-index",
-                         daemon=True).start()
+        try:
+            indexer.finish(site_dir)
+        except SearchIndexFailed as exc:
+            raise PluginError(str(exc)) from None
+
+    def _index_in_background(self, site_dir: Path) -> None:
+        """The preview reloads as soon as its pages are written; search catches up a moment later."""
+        self.previous_index = SearchIndexer()
+        pages, self.to_index = self.to_index, []
+        threading.Thread(target=_finish_preview_index, args=(self.previous_index, pages, site_dir),
+                         name="preview-index", daemon=True).start()
 
     def _on_post_build(self, config: MkDocsConfig) -> None:
         assert self.renderer is not None and self.theme_writer is not None
@@ -393,11 +399,15 @@ class PublisherPlugin(BasePlugin):
             write_admin(site_dir, self.site.taxonomy, config.site_name, config.repo_url, config.site_url)
         except UnmappedField as exc:
             raise PluginError(str(exc)) from None
+        # MkDocs' server reads no `_headers`, so a preview does not write one.
         write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
-                         known_hashes={page.path: page.script_hashes for page in written})
+                         known_hashes={page.path: page.script_hashes for page in written},
+                         for_host=not self.previewing)
         assert self.site is not None
         self._keep(CONVERSIONS_CACHE, self._conversions_key(), self.renderer.converter.conversions(self.site.items))
         self._keep(FEEDS_CACHE, b"", writer.made)
+        if self.previewing:
+            self.preview_folder.sweep(site_dir, reused=[page.path for page in written])
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent
@@ -408,11 +418,13 @@ class PublisherPlugin(BasePlugin):
         return server
 
 
-def _finish_preview_index(indexer: SearchIndexer, site_dir: Path) -> None:
-    """Write a preview's index aside and move it in when done: MkDocs empties site_dir when the next rebuild starts,
-    which would otherwise delete files while they are written."""
+def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, str]], site_dir: Path) -> None:
+    """Index a preview's pages, write the index aside and move it in when done: the next rebuild may start
+    meanwhile, and moves site_dir aside (`preview_folder.py`) while files would be written into it."""
     aside = Path(tempfile.mkdtemp(prefix="publisher-search-"))
     try:
+        for url, html in pages:
+            indexer.add_searchable(url, html)
         indexer.finish(aside)
         if (aside / BUNDLE).is_dir() and site_dir.is_dir():
             shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)

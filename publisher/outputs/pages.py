@@ -78,9 +78,10 @@ class ThemeWriter:
         key = page_key(self.fingerprints, self.theme_key, output)
         reused = self.memory.reuse(file.dest_uri, key, path)
         if reused is not None:
-            hashes, searchable, data = reused.script_hashes, reused.searchable, reused.html
-            if searchable and data is None:
+            data = reused.html
+            if reused.searchable and data is None:
                 data = path.read_bytes()
+            rendered = reused
         else:
             page = Page(output.title, file, self.config)
             prepare(page, output)
@@ -88,11 +89,10 @@ class ThemeWriter:
             data = html.encode("utf-8", errors="xmlcharrefreplace")
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            hashes, searchable = frozenset(script_hashes_in(html)), has_search_body(html)
-        search = ("/" + file.url, data.decode("utf-8")) if searchable and data is not None else None
-        rendered = Rendered(key, hashes, searchable, data if self.keep_html else None,
-                            None if self.keep_html else file_stat(path))
-        return Written(file.dest_uri, hashes, search, rendered)
+            rendered = Rendered(key, frozenset(script_hashes_in(html)), has_search_body(html),
+                                data if self.keep_html else None, file_stat(path))
+        search = ("/" + file.url, data.decode("utf-8")) if rendered.searchable and data is not None else None
+        return Written(file.dest_uri, rendered.script_hashes, search, rendered)
 
     def write_all(self, pages: Iterable[OutputPage], parallel: bool,
                   each: Callable[[Written], None] = lambda written: None) -> list[Written]:

@@ -4,7 +4,8 @@ Each page's key is a digest of everything its HTML is made from (`page_key`): it
 or its finished content; its title, description, contents list, feeds, breadcrumbs and structured data; and
 `theme_key`, which covers the rest: the publisher's code, templates and theme, the MkDocs and Material versions,
 mkdocs.yml, the site address and the navigation. A page with the key it had last time is:
-- in `mkdocs serve`, written from the bytes kept in memory;
+- in `mkdocs serve`, left where it is if its file is unchanged (`preview_folder.py`), else written from the bytes
+  kept in memory;
 - in `publisher build`, hard-linked from the site the last build switched in, if the file there is still the one
   it wrote (same inode, size and modification time); otherwise it is rendered again.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import material
@@ -32,8 +33,8 @@ class Rendered:
     key: bytes
     script_hashes: frozenset[str]
     searchable: bool  # Pagefind indexes it, so a build that reuses it still reads it for the index
-    html: bytes | None = None  # kept by a preview, which writes every page into a folder it has just emptied
-    stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the file a build wrote
+    html: bytes | None = None  # kept by a preview, to write the page again if its file has gone
+    stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the file as written
 
 
 def theme_key(fingerprints: Fingerprints, config_text: str, site_url: str | None, nav_titles: list) -> bytes:
@@ -59,11 +60,14 @@ class PageMemory:
         prior = self.earlier.get(dest)
         if prior is None or prior.key != key:
             return None
+        if prior.stat is not None and prior.stat == file_stat(path):
+            return prior  # still where it was written: a preview keeps its folder (`preview_folder.py`)
         if prior.html is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(prior.html)
-            return prior
-        return prior if self._link(dest, prior, path) else None
+        elif not self._link(dest, prior, path):
+            return None
+        return replace(prior, stat=file_stat(path))  # a copy where hard links fail is a new file
 
     def _link(self, dest: str, prior: Rendered, path: Path) -> bool:
         if self.earlier_site is None or prior.stat is None:
@@ -83,6 +87,9 @@ class PageMemory:
         return True
 
 
-def file_stat(path: Path) -> tuple[int, int, int]:
-    found = path.stat()
+def file_stat(path: Path) -> tuple[int, int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
     return found.st_ino, found.st_size, found.st_mtime_ns

@@ -22,6 +22,7 @@ import cbor2
 
 PAGEFIND_SIGNATURE = b"pagefind_dcd"
 BUNDLE = "pagefind"
+ABORT_PATIENCE = 10.0  # seconds `abort` waits for the indexing thread; a preview must never hang on it
 # The opening tag of an element Pagefind indexes; in text or attribute values the `<` would be escaped.
 SEARCH_BODY = re.compile(r"<[a-zA-Z][^<>]*\sdata-pagefind-body[\s=>]")
 
@@ -62,6 +63,8 @@ class SearchIndexer:
         self._ended = threading.Event()
         self._closed = False
         self._aborted = False
+        self._writing: asyncio.Future | None = None  # Pagefind making the index's files
+        self._process: asyncio.subprocess.Process | None = None
         self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
         self._thread.start()
 
@@ -71,7 +74,11 @@ class SearchIndexer:
         `html` may be the whole page or just `<html lang="…"><body>` and the data-pagefind-body element.
         """
         if has_search_body(html):
-            self._post((url, html))
+            self.add_searchable(url, html)
+
+    def add_searchable(self, url: str, html: str) -> None:
+        """Queue a page already known to have `data-pagefind-body`."""
+        self._post((url, html))
 
     def finish(self, site_dir: Path) -> None:
         """Wait for Pagefind, write the index to site_dir/pagefind/ and make it reproducible.
@@ -102,8 +109,16 @@ class SearchIndexer:
         with contextlib.suppress(RuntimeError):  # the loop has already ended
             self._inbox.append(None)
             self._loop.call_soon_threadsafe(self._idle.set)
+            self._loop.call_soon_threadsafe(self._stop_pagefind)  # whatever it is doing: writing takes seconds
         self._closed = True
-        self._thread.join()
+        self._thread.join(ABORT_PATIENCE)
+
+    def _stop_pagefind(self) -> None:
+        if self._writing is not None:
+            self._writing.cancel()
+        if self._process is not None and self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()  # every request still waiting on it then fails, and the loop ends
 
     def __enter__(self) -> SearchIndexer:
         return self
@@ -141,6 +156,7 @@ class SearchIndexer:
         from pagefind.service import PagefindService
 
         service = await _prompt_service(PagefindService)().launch()
+        self._process = service._backend
         try:
             index = await service.create_index({})
             while isinstance(item := await self._next(), tuple) and not self._aborted:
@@ -149,7 +165,9 @@ class SearchIndexer:
             if isinstance(item, Path) and not self._aborted:
                 # Not `write_files`: Pagefind answers it before its last files are on disk, and stopping it then
                 # can leave them empty.
-                _write_bundle(await index.get_files(), item)
+                self._writing = asyncio.ensure_future(index.get_files())
+                with contextlib.suppress(asyncio.CancelledError):  # by `abort`: nothing is written
+                    _write_bundle(await self._writing, item)
         except (BrokenPipeError, ConnectionResetError):  # it stopped reading: its reader knows why
             raise PagefindStopped(await service.last_words()) from None
         finally:

@@ -68,15 +68,33 @@ class _Pickler(pickle.Pickler):
         self.fingerprints = fingerprints
 
     def reducer_override(self, value: Any) -> Any:
-        if isinstance(value, Item):
+        # Called for tens of thousands of values per build: what to do is decided once per type (`_handling`).
+        handling = _HANDLING.get(type(value)) or _handling(type(value))
+        if handling is _AS_THEY_ARE:
+            return NotImplemented
+        if handling is _ITEM:
             return _stands_for, ("item", self.fingerprints.item(value))
-        if isinstance(value, BaseModel):
+        if handling is _MODEL:
             return _stands_for, ("model", self.fingerprints.model(value))
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            return _stands_for, (type(value).__name__,
-                                 tuple(getattr(value, field.name) for field in dataclasses.fields(value)))
-        if isinstance(value, KNOWN_AS_THEY_ARE) or type(value) in PLAIN:
-            return NotImplemented
-        if isinstance(value, (type, FunctionType, BuiltinFunctionType)):  # pickled by name, as part of a reduction
-            return NotImplemented
-        raise TypeError(f"no fingerprint for {type(value).__name__}; add it here rather than reuse pages blindly")
+        return _stands_for, (type(value).__name__, tuple(getattr(value, name) for name in handling))
+
+
+_AS_THEY_ARE, _ITEM, _MODEL = "as they are", "item", "model"
+_HANDLING: dict[type, Any] = {}  # a type's handling, or for a dataclass the names of its fields
+
+
+def _handling(kind: type) -> Any:
+    if issubclass(kind, Item):
+        handling: Any = _ITEM
+    elif issubclass(kind, BaseModel):
+        handling = _MODEL
+    elif dataclasses.is_dataclass(kind):
+        handling = tuple(field.name for field in dataclasses.fields(kind))
+    elif issubclass(kind, KNOWN_AS_THEY_ARE) or kind in PLAIN:
+        handling = _AS_THEY_ARE
+    elif issubclass(kind, (type, FunctionType, BuiltinFunctionType)):  # pickled by name, as part of a reduction
+        handling = _AS_THEY_ARE
+    else:
+        raise TypeError(f"no fingerprint for {kind.__name__}; add it here rather than reuse pages blindly")
+    _HANDLING[kind] = handling
+    return handling

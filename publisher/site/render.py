@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from publisher import dates
+from publisher.cache import compiled_templates
 from publisher.site.convert import Converter
 from publisher.content.assets import file_size
 from publisher.content.links import LinkResolver
@@ -144,7 +145,8 @@ class Renderer:
         self._absolute: dict[str, str] = {}
         self.converter = Converter(LinkResolver(site.root, site.items, site_url), self.base_path)
         self.env = Environment(loader=PackageLoader("publisher", "templates"), autoescape=select_autoescape(),
-                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               bytecode_cache=compiled_templates)
         self.env.globals.update(url=self.url, absolute=self.absolute, long_date=dates.long_date, label=site.taxonomy.label,
                                 taxonomy=site.taxonomy, file_size=file_size)
         self.env.globals["withdrawal_reason"] = self.withdrawal_reason
