@@ -25,9 +25,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BytecodeCache
-from jinja2.bccache import Bucket
-
 import publisher
 
 CACHE_FOLDER = ".cache"
@@ -157,27 +154,3 @@ def _read_secret(path: Path) -> bytes | None:
 def _signature(secret: bytes, payload: bytes) -> bytes:
     return hashlib.blake2b(payload, key=secret, digest_size=SIGNATURE_BYTES).digest()
 
-
-class CompiledTemplates(BytecodeCache):
-    """Jinja templates compiled once per process, whichever environment loads them.
-
-    MkDocs makes a new Jinja environment for every `mkdocs serve` rebuild, and so does each build's renderer;
-    compiling the templates again took about half a second each time. Jinja checks each entry against its
-    template's source, so an edited template is compiled afresh. Kept in memory only: compiled code read back from
-    disk would run whatever was put there.
-    """
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self.compiled.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-
-compiled_templates = CompiledTemplates()

@@ -30,7 +30,12 @@ def preview(tmp_path, monkeypatch):
     root = make_site(tmp_path / "site", fixture_files())
     site_dir = tmp_path / "preview"
     configs = [_preview_build(root, site_dir, first=True)]
-    yield root, site_dir, lambda: configs.append(_preview_build(root, site_dir, first=False))
+
+    def rebuild():
+        configs.append(_preview_build(root, site_dir, first=False))
+        return configs[-1].plugins["publisher"]
+
+    yield root, site_dir, rebuild
     configs[-1].plugins.on_shutdown()
 
 
@@ -84,6 +89,20 @@ def test_search_catches_up_with_the_rebuilt_pages(preview):
     searchable = sum("data-pagefind-body" in path.read_text(encoding="utf-8") for path in site_dir.rglob("*.html"))
     assert searchable >= 5  # the bulletins, toolkit and entry pages
     assert _indexed_pages(site_dir) == searchable
+
+
+def test_a_save_that_changes_no_searchable_page_keeps_the_search_index(preview):
+    root, site_dir, rebuild = preview
+    assert _indexed_pages(site_dir)
+    entry = site_dir / "pagefind" / "pagefind-entry.json"
+    made = entry.stat().st_ino
+    source = root / "bulletins/2021-06-01-rural.md"
+    source.write_bytes(source.read_bytes())  # an editor's autosave
+    plugin = rebuild()
+    assert plugin.previous_index is None  # Pagefind was not started again
+    assert entry.stat().st_ino == made
+    EDITS["body"](root)
+    assert rebuild().previous_index is not None
 
 
 def _indexed_pages(site_dir: Path, patience: float = 120.0) -> int | None:

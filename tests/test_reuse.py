@@ -68,6 +68,26 @@ def test_a_warm_build_equals_a_cold_build(tmp_path, edit):
     assert all_output_text(warm) == all_output_text(cold)
 
 
+def test_an_unchanged_site_keeps_its_search_index_and_a_changed_one_gets_a_new_one(tmp_path):
+    root = make_site(tmp_path / "warm", fixture_files())
+    entry = _build(root) / "pagefind" / "pagefind-entry.json"
+    first = entry.stat().st_ino
+    assert _build(root) and entry.stat().st_ino == first  # the same file, linked into the new site
+    EDITS["body"](root)
+    warm = all_output_text(_build(root))
+    assert entry.stat().st_ino != first
+    assert warm == all_output_text(_build(_cold_copy(root, tmp_path / "cold")))
+
+
+def test_a_search_index_changed_by_hand_in_the_site_is_made_again(tmp_path):
+    root = make_site(tmp_path / "warm", fixture_files())
+    bundle = _build(root) / "pagefind"
+    fragment = next(bundle.glob("fragment/*"))
+    original = fragment.read_bytes()
+    fragment.write_bytes(b"damaged")
+    assert all_output_text(_build(root))[fragment.relative_to(root / "site").as_posix()] == original
+
+
 def test_a_page_changed_by_hand_in_the_site_is_rendered_again(tmp_path):
     root = make_site(tmp_path / "warm", fixture_files())
     page = _build(root) / "bulletins/2021/06/01/rural/index.html"

@@ -24,10 +24,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator, BaseModel
 from pydantic.fields import FieldInfo
 
-from publisher.cache import compiled_templates
 from publisher.content import models
 from publisher.content.models import Bulletin, DirectoryEntry, Page, Strict, Taxonomy, Toolkit
 from publisher.site.escaping import script_json
+from publisher.site.render import compiled_templates
 
 ADMIN = "admin"
 TEMPLATES = Path(__file__).parent.parent / "templates"

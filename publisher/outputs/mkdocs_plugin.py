@@ -6,6 +6,7 @@ Pages are handed over with empty Markdown so MkDocs converts nothing twice.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -14,7 +15,9 @@ import re
 import shutil
 import tempfile
 import threading
+from importlib.metadata import version
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import markdown
@@ -26,7 +29,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
-from publisher.cache import CacheFile, code_digest, compiled_templates
+from publisher.cache import CacheFile, code_digest
 from publisher.site.escaping import script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
@@ -38,9 +41,10 @@ from publisher.outputs.reuse import PAGES_CACHE, PageMemory
 from publisher.outputs.preview_errors import PreviewState, serve_errors
 from publisher.outputs.preview_folder import PreviewFolder
 from publisher.outputs.redirects import RedirectClash, write_redirects
-from publisher.outputs.search import BUNDLE, SearchIndexer, SearchIndexFailed, has_search_body
+from publisher.outputs.search import (BUNDLE, FedPages, SearchIndexer, SearchIndexFailed, bundle_files,
+                                       has_search_body, link_bundle)
 from publisher.outputs.theme import ListedOnly, list_theme_quickly, material_stylesheets
-from publisher.site.render import OutputPage, Renderer, base_path
+from publisher.site.render import OutputPage, Renderer, base_path, compiled_templates
 from publisher.site.model import Site
 
 log = logging.getLogger("mkdocs.plugins.publisher")
@@ -48,6 +52,7 @@ THEME_DIR = Path(__file__).parent.parent / "theme"
 MANIFEST = "manifest.json"
 CONVERSIONS_CACHE = "converted.pickle"
 FEEDS_CACHE = "feeds.pickle"
+SEARCH_CACHE = "search.pickle"
 PLACEHOLDER_HOST = "example.nhs.uk"  # the shipped mkdocs.yml's stand-in address
 
 
@@ -92,9 +97,12 @@ class PublisherPlugin(BasePlugin):
         self.previous_site: Path | None = None
         self.indexer: SearchIndexer | None = None  # fed each content page as it is written
         self.to_index: list[tuple[str, str]] = []  # a preview's pages, indexed once it has reloaded
+        self.to_index_digest = FedPages()
+        self.preview_indexed: bytes | None = None  # the pages the preview's current search index was made from
         self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
         self.previous_index: SearchIndexer | None = None  # `mkdocs serve` finishes the index after the reload
         self.previewing = False
+        self.collector_paused = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
         # `mkdocs serve` keeps this plugin object from build to build; these hold what its error page shows.
@@ -108,6 +116,11 @@ class PublisherPlugin(BasePlugin):
     # instead of a failed build, which MkDocs answers by leaving every request waiting until a build succeeds.
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.preview_problems = None
+        if self.previewing and gc.isenabled():
+            # The preview's heap holds the last rebuild's pages and models; the cycle collector scanning it again
+            # and again cost a tenth of each rebuild. It runs again once the browser has reloaded.
+            gc.disable()
+            self.collector_paused = True
         try:
             return self._on_config(config)
         except PluginError as exc:
@@ -132,6 +145,12 @@ class PublisherPlugin(BasePlugin):
             except PluginError as exc:
                 self._show_in_preview(exc)
         self.preview.finished(self.preview_problems or [])
+        self._resume_collector()
+
+    def _resume_collector(self) -> None:
+        if self.collector_paused:
+            gc.enable()
+            self.collector_paused = False
 
     def _show_in_preview(self, error: PluginError) -> None:
         """Outside `mkdocs serve`, fail the build as usual; in it, keep the problems for the error page."""
@@ -269,7 +288,7 @@ class PublisherPlugin(BasePlugin):
         self._stop_indexing()
         # A build feeds Pagefind each page as it is written; a preview after the rebuild, which it would slow.
         self.indexer = None if self.previewing else SearchIndexer()
-        self.to_index = []
+        self.to_index, self.to_index_digest = [], FedPages()
         self.theme_writer = ThemeWriter(config, self.nav, env, files, keep_html=self.previewing)
         self.theme_writer.memory = self._page_memory()
         return env
@@ -325,6 +344,7 @@ class PublisherPlugin(BasePlugin):
             self.indexer.add_searchable(url, html)
         elif self.previewing:
             self.to_index.append((url, html))
+            self.to_index_digest.add(url, html)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._stop_indexing()
@@ -333,6 +353,7 @@ class PublisherPlugin(BasePlugin):
 
     def on_build_error(self, error: Exception) -> None:
         self._stop_indexing()
+        self._resume_collector()
 
     def on_shutdown(self) -> None:
         self._stop_indexing()
@@ -352,16 +373,38 @@ class PublisherPlugin(BasePlugin):
             return
         indexer, self.indexer = self.indexer, None
         assert indexer is not None
-        try:
-            indexer.finish(site_dir)
-        except SearchIndexFailed as exc:
-            raise PluginError(str(exc)) from None
+        fed, key = indexer.fed.digest(), self._search_key()
+        earlier = self._recall(SEARCH_CACHE, key) if self.previous_site is not None else None
+        if isinstance(earlier, tuple) and earlier[:2] == (fed, self.previous_site) \
+                and link_bundle(self.previous_site, site_dir, earlier[2]):
+            indexer.abort()  # the same pages as the site being replaced: its index is theirs, unchanged
+        else:
+            try:
+                indexer.finish(site_dir)
+            except SearchIndexFailed as exc:
+                raise PluginError(str(exc)) from None
+        if self.previous_site is not None:
+            self._keep(SEARCH_CACHE, key, (fed, self.previous_site, bundle_files(site_dir)))
+
+    @staticmethod
+    def _search_key() -> bytes:
+        return hashlib.blake2b(code_digest() + version("pagefind").encode(), digest_size=16).digest()
 
     def _index_in_background(self, site_dir: Path) -> None:
-        """The preview reloads as soon as its pages are written; search catches up a moment later."""
+        """The preview reloads as soon as its pages are written; search catches up a moment later.
+
+        A save that changed no searchable page (an editor's autosave, say) leaves the index as it is.
+        """
+        pages, self.to_index, fed = self.to_index, [], self.to_index_digest.digest()
+        if fed == self.preview_indexed and (site_dir / BUNDLE).is_dir():
+            return
+        self.preview_indexed = None
         self.previous_index = SearchIndexer()
-        pages, self.to_index = self.to_index, []
-        threading.Thread(target=_finish_preview_index, args=(self.previous_index, pages, site_dir),
+
+        def indexed() -> None:
+            self.preview_indexed = fed
+
+        threading.Thread(target=_finish_preview_index, args=(self.previous_index, pages, site_dir, indexed),
                          name="preview-index", daemon=True).start()
 
     def _on_post_build(self, config: MkDocsConfig) -> None:
@@ -418,7 +461,8 @@ class PublisherPlugin(BasePlugin):
         return server
 
 
-def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, str]], site_dir: Path) -> None:
+def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, str]], site_dir: Path,
+                          indexed: Callable[[], None]) -> None:
     """Index a preview's pages, write the index aside and move it in when done: the next rebuild may start
     meanwhile, and moves site_dir aside (`preview_folder.py`) while files would be written into it."""
     aside = Path(tempfile.mkdtemp(prefix="publisher-search-"))
@@ -429,6 +473,7 @@ def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, str]], 
         if (aside / BUNDLE).is_dir() and site_dir.is_dir():
             shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
             shutil.move(aside / BUNDLE, site_dir / BUNDLE)
+            indexed()
     except SearchIndexFailed as exc:
         log.error(f"{exc}; search in the preview is out of date")
     except OSError:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -38,6 +39,20 @@ class PagefindStopped(Exception):
 def has_search_body(html: str) -> bool:
     """Whether Pagefind would index this page: with `data-pagefind-body` on a site, pages without it are left out."""
     return SEARCH_BODY.search(html) is not None
+
+
+class FedPages:
+    """A digest of the pages given to Pagefind, in order: the same pages give the same index."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.blake2b(digest_size=16)
+
+    def add(self, url: str, html: str) -> None:
+        for part in (url, html):
+            self._digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
+
+    def digest(self) -> bytes:
+        return self._digest.digest()
 
 
 class SearchIndexer:
@@ -65,6 +80,7 @@ class SearchIndexer:
         self._aborted = False
         self._writing: asyncio.Future | None = None  # Pagefind making the index's files
         self._process: asyncio.subprocess.Process | None = None
+        self.fed = FedPages()
         self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
         self._thread.start()
 
@@ -78,6 +94,7 @@ class SearchIndexer:
 
     def add_searchable(self, url: str, html: str) -> None:
         """Queue a page already known to have `data-pagefind-body`."""
+        self.fed.add(url, html)
         self._post((url, html))
 
     def finish(self, site_dir: Path) -> None:
@@ -225,6 +242,7 @@ def _prompt_service(base: type) -> type:
             for future in self._responses.values():
                 if not future.done():
                     future.set_exception(PagefindStopped(message))
+                    future.exception()  # a request still waiting gets it; one nobody waits for is not logged at exit
 
         def _answer(self, response: dict) -> None:
             payload = response.get("payload") or {}
@@ -307,3 +325,30 @@ def stabilise_index(bundle: Path) -> None:
         meta_path.unlink()
         details["hash"] = _write_pagefind(bundle, language, "pagefind.", ".pf_meta", meta, 10)
     entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def bundle_files(site_dir: Path) -> dict[str, tuple[int, int, int]]:
+    """The index's files by path, with (inode, size, mtime_ns): what `link_bundle` checks before reusing them."""
+    found = {}
+    for folder, _, names in os.walk(site_dir / BUNDLE):
+        for name in names:
+            path = Path(folder, name)
+            stat = path.stat()
+            found[path.relative_to(site_dir).as_posix()] = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def link_bundle(earlier_site: Path, site_dir: Path, files: dict[str, tuple[int, int, int]]) -> bool:
+    """Hard-link the index the last build wrote into the new site, if every file is still the one it wrote."""
+    try:
+        for relative, written in files.items():
+            source, target = earlier_site / relative, site_dir / relative
+            found = source.stat()
+            if (found.st_ino, found.st_size, found.st_mtime_ns) != written:
+                raise FileNotFoundError(relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+    except OSError:
+        shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
+        return False
+    return bool(files)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from publisher import dates
-from publisher.cache import compiled_templates
 from publisher.site.convert import Converter
 from publisher.content.assets import file_size
 from publisher.content.links import LinkResolver
@@ -134,6 +134,31 @@ def toolkit_sections(downloads: list, opportunities: list, links: list) -> list[
 def base_path(site_url: str | None) -> str:
     path = urlsplit(site_url or "/").path or "/"
     return path if path.endswith("/") else path + "/"
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja templates compiled once per process, whichever environment loads them.
+
+    MkDocs makes a new Jinja environment for every `mkdocs serve` rebuild, and so does each build's renderer;
+    compiling the templates again took about half a second each time. Jinja checks each entry against its
+    template's source, so an edited template is compiled afresh. Kept in memory only: compiled code read back from
+    disk would run whatever was put there.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+
+compiled_templates = CompiledTemplates()
 
 
 class Renderer:
