@@ -96,7 +96,7 @@ class PublisherPlugin(BasePlugin):
         # Where `publisher build` will switch the new site in: the last build's pages there can be reused.
         self.previous_site: Path | None = None
         self.indexer: SearchIndexer | None = None  # fed each content page as it is written
-        self.to_index: list[tuple[str, str]] = []  # a preview's pages, indexed once it has reloaded
+        self.to_index: list[tuple[str, bytes]] = []  # a preview's pages, indexed once it has reloaded
         self.to_index_digest = FedPages()
         self.preview_indexed: bytes | None = None  # the pages the preview's current search index was made from
         self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
@@ -332,19 +332,23 @@ class PublisherPlugin(BasePlugin):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if has_search_body(output):
-            self._index("/" + page.url, output)
+            self._index("/" + page.url, output.encode("utf-8"), output)
         return output
 
     def _index_page(self, written: Written) -> None:
-        if written.search is not None:
-            self._index(*written.search)
+        if written.search is not None and written.rendered is not None:
+            self._index(*written.search, written.rendered.key)
 
-    def _index(self, url: str, html: str) -> None:
+    def _index(self, url: str, html: bytes, identity: str | bytes) -> None:
+        """`identity` stands for the page in a preview's digest of what it indexes: the page's key, where it has one.
+
+        A preview indexes after it has reloaded, so its pages wait here as bytes, decoded in the background.
+        """
         if self.indexer is not None:
-            self.indexer.add_searchable(url, html)
+            self.indexer.add_searchable(url, html.decode("utf-8"))
         elif self.previewing:
             self.to_index.append((url, html))
-            self.to_index_digest.add(url, html)
+            self.to_index_digest.add(url, identity)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self._stop_indexing()
@@ -461,14 +465,14 @@ class PublisherPlugin(BasePlugin):
         return server
 
 
-def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, str]], site_dir: Path,
+def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, bytes]], site_dir: Path,
                           indexed: Callable[[], None]) -> None:
     """Index a preview's pages, write the index aside and move it in when done: the next rebuild may start
     meanwhile, and moves site_dir aside (`preview_folder.py`) while files would be written into it."""
     aside = Path(tempfile.mkdtemp(prefix="publisher-search-"))
     try:
         for url, html in pages:
-            indexer.add_searchable(url, html)
+            indexer.add_searchable(url, html.decode("utf-8"))
         indexer.finish(aside)
         if (aside / BUNDLE).is_dir() and site_dir.is_dir():
             shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)

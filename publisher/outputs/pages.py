@@ -37,7 +37,7 @@ class Written:
     """What the rest of the build needs to know of a page once it is on disk."""
     path: str  # relative to the site folder
     script_hashes: frozenset[str]
-    search: tuple[str, str] | None = None  # (address, HTML) of a page Pagefind indexes, for `search.SearchIndexer`
+    search: tuple[str, bytes] | None = None  # (address, UTF-8 HTML) of a page Pagefind indexes
     rendered: Rendered | None = None  # what the next build or preview needs to reuse it
 
 
@@ -91,7 +91,7 @@ class ThemeWriter:
             path.write_bytes(data)
             rendered = Rendered(key, frozenset(script_hashes_in(html)), has_search_body(html),
                                 data if self.keep_html else None, file_stat(path))
-        search = ("/" + file.url, data.decode("utf-8")) if rendered.searchable and data is not None else None
+        search = ("/" + file.url, data) if rendered.searchable and data is not None else None
         return Written(file.dest_uri, rendered.script_hashes, search, rendered)
 
     def write_all(self, pages: Iterable[OutputPage], parallel: bool,

@@ -47,9 +47,9 @@ class FedPages:
     def __init__(self) -> None:
         self._digest = hashlib.blake2b(digest_size=16)
 
-    def add(self, url: str, html: str) -> None:
+    def add(self, url: str, html: str | bytes) -> None:
         for part in (url, html):
-            self._digest.update(part.encode("utf-8", errors="surrogatepass") + b"\0")
+            self._digest.update((part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass")) + b"\0")
 
     def digest(self) -> bytes:
         return self._digest.digest()
