@@ -15,9 +15,9 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 import markdown
@@ -100,7 +100,7 @@ class PublisherPlugin(BasePlugin):
         self.to_index_digest = FedPages()
         self.preview_indexed: bytes | None = None  # the pages the preview's current search index was made from
         self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
-        self.previous_index: SearchIndexer | None = None  # `mkdocs serve` finishes the index after the reload
+        self.background_index: SearchIndexer | None = None  # `mkdocs serve` makes its index after the reload
         self.previewing = False
         self.collector_paused = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
@@ -366,10 +366,10 @@ class PublisherPlugin(BasePlugin):
     def _stop_indexing(self) -> None:
         """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
         index is written (it would be out of date), without waiting for the pages it has not indexed yet."""
-        for indexer in (self.indexer, self.previous_index):
+        for indexer in (self.indexer, self.background_index):
             if indexer is not None:
                 indexer.abort()
-        self.indexer = self.previous_index = None
+        self.indexer = self.background_index = None
 
     def _finish_index(self, site_dir: Path) -> None:
         if self.previewing:
@@ -403,12 +403,12 @@ class PublisherPlugin(BasePlugin):
         if fed == self.preview_indexed and (site_dir / BUNDLE).is_dir():
             return
         self.preview_indexed = None
-        self.previous_index = SearchIndexer()
+        self.background_index = SearchIndexer()
 
         def indexed() -> None:
             self.preview_indexed = fed
 
-        threading.Thread(target=_finish_preview_index, args=(self.previous_index, pages, site_dir, indexed),
+        threading.Thread(target=_finish_preview_index, args=(self.background_index, pages, site_dir, indexed),
                          name="preview-index", daemon=True).start()
 
     def _on_post_build(self, config: MkDocsConfig) -> None:
