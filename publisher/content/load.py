@@ -383,8 +383,7 @@ def _read_yaml(text: str, first_line: int, place: str) -> tuple[Any, dict[FieldP
     built = _Built(loader)
     try:
         inside: list[_Open] = []
-        while loader.check_event():
-            event = loader.get_event()
+        while (event := loader.get_event()) is not None:  # None after the last: no check_event for each one
             if isinstance(event, yaml.CollectionEndEvent):
                 finished = inside.pop()
                 _place(finished.value, inside, built)
