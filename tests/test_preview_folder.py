@@ -99,10 +99,10 @@ def test_a_save_that_changes_no_searchable_page_keeps_the_search_index(preview):
     source = root / "bulletins/2021-06-01-rural.md"
     source.write_bytes(source.read_bytes())  # an editor's autosave
     plugin = rebuild()
-    assert plugin.background_index is None  # Pagefind was not started again
+    assert plugin.search.background is None  # Pagefind was not started again
     assert entry.stat().st_ino == made
     EDITS["body"](root)
-    assert rebuild().background_index is not None
+    assert rebuild().search.background is not None
 
 
 def _indexed_pages(site_dir: Path, patience: float = 120.0) -> int | None:

@@ -12,11 +12,6 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
-import threading
-from collections.abc import Callable
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +36,8 @@ from publisher.outputs.reuse import PAGES_CACHE, PageMemory
 from publisher.outputs.preview_errors import PreviewState, serve_errors
 from publisher.outputs.preview_folder import PreviewFolder
 from publisher.outputs.redirects import RedirectClash, write_redirects
-from publisher.outputs.search import (BUNDLE, FedPages, SearchIndexer, SearchIndexFailed, bundle_files,
-                                       has_search_body, link_bundle)
+from publisher.outputs.search import SearchIndexFailed, has_search_body
+from publisher.outputs.search_stage import SearchStage
 from publisher.outputs.theme import ListedOnly, list_theme_quickly, material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path, compiled_templates
 from publisher.site.model import Site
@@ -52,7 +47,6 @@ THEME_DIR = Path(__file__).parent.parent / "theme"
 MANIFEST = "manifest.json"
 CONVERSIONS_CACHE = "converted.pickle"
 FEEDS_CACHE = "feeds.pickle"
-SEARCH_CACHE = "search.pickle"
 PLACEHOLDER_HOST = "example.nhs.uk"  # the shipped mkdocs.yml's stand-in address
 
 
@@ -95,12 +89,8 @@ class PublisherPlugin(BasePlugin):
         self.kept: dict[str, Any] = {}  # what the last preview made that the next can reuse, by cache name
         # Where `publisher build` will switch the new site in: the last build's pages there can be reused.
         self.previous_site: Path | None = None
-        self.indexer: SearchIndexer | None = None  # fed each content page as it is written
-        self.to_index: list[tuple[str, bytes]] = []  # a preview's pages, indexed once it has reloaded
-        self.to_index_digest = FedPages()
-        self.preview_indexed: bytes | None = None  # the pages the preview's current search index was made from
+        self.search = SearchStage()
         self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
-        self.background_index: SearchIndexer | None = None  # `mkdocs serve` makes its index after the reload
         self.previewing = False
         self.collector_paused = False
         # `publisher build` validates before MkDocs starts and hands the result over here.
@@ -285,10 +275,7 @@ class PublisherPlugin(BasePlugin):
         env.globals["material_stylesheets"] = material_stylesheets()
         # Hosts serve the 404 page at any address, including ones no `_headers` rule covers; it carries its own.
         env.globals["page_security_policy"] = content_security_policy([], in_page=True)
-        self._stop_indexing()
-        # A build feeds Pagefind each page as it is written; a preview after the rebuild, which it would slow.
-        self.indexer = None if self.previewing else SearchIndexer()
-        self.to_index, self.to_index_digest = [], FedPages()
+        self.search.start(self.previewing)  # fed each content page from here on
         self.theme_writer = ThemeWriter(config, self.nav, env, files, keep_html=self.previewing)
         self.theme_writer.memory = self._page_memory()
         return env
@@ -332,84 +319,34 @@ class PublisherPlugin(BasePlugin):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if has_search_body(output):
-            self._index("/" + page.url, output.encode("utf-8"), output)
+            self.search.add("/" + page.url, output.encode("utf-8"), output)
         return output
 
     def _index_page(self, written: Written) -> None:
         if written.search is not None and written.rendered is not None:
-            self._index(*written.search, written.rendered.key)
-
-    def _index(self, url: str, html: bytes, identity: str | bytes) -> None:
-        """`identity` stands for the page in a preview's digest of what it indexes: the page's key, where it has one.
-
-        A preview indexes after it has reloaded, so its pages wait here as bytes, decoded in the background.
-        """
-        if self.indexer is not None:
-            self.indexer.add_searchable(url, html.decode("utf-8"))
-        elif self.previewing:
-            self.to_index.append((url, html))
-            self.to_index_digest.add(url, identity)
+            self.search.add(*written.search, written.rendered.key)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        self._stop_indexing()
+        self.search.stop()
         if self.previewing:
             self.preview_folder.set_aside(Path(config.site_dir))
 
     def on_build_error(self, error: Exception) -> None:
-        self._stop_indexing()
+        self.search.stop()
         self._resume_collector()
 
     def on_shutdown(self) -> None:
-        self._stop_indexing()
+        self.search.stop()
         self.preview_folder.discard()  # leave no preview folder behind in the temporary folder
-
-    def _stop_indexing(self) -> None:
-        """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
-        index is written (it would be out of date), without waiting for the pages it has not indexed yet."""
-        for indexer in (self.indexer, self.background_index):
-            if indexer is not None:
-                indexer.abort()
-        self.indexer = self.background_index = None
 
     def _finish_index(self, site_dir: Path) -> None:
         if self.previewing:
-            self._index_in_background(site_dir)
+            self.search.finish_preview(site_dir)
             return
-        indexer, self.indexer = self.indexer, None
-        assert indexer is not None
-        fed, key = indexer.fed.digest(), self._search_key()
-        earlier = self._recall(SEARCH_CACHE, key) if self.previous_site is not None else None
-        if isinstance(earlier, tuple) and earlier[:2] == (fed, self.previous_site) \
-                and link_bundle(self.previous_site, site_dir, earlier[2]):
-            indexer.abort()  # the same pages as the site being replaced: its index is theirs, unchanged
-        else:
-            try:
-                indexer.finish(site_dir)
-            except SearchIndexFailed as exc:
-                raise PluginError(str(exc)) from None
-        if self.previous_site is not None:
-            self._keep(SEARCH_CACHE, key, (fed, self.previous_site, bundle_files(site_dir)))
-
-    @staticmethod
-    def _search_key() -> bytes:
-        return hashlib.blake2b(code_digest() + version("pagefind").encode(), digest_size=16).digest()
-
-    def _index_in_background(self, site_dir: Path) -> None:
-        """The preview reloads as soon as its pages are written; search catches up a moment later.
-
-        A save that changed no searchable page (an editor's autosave, say) leaves the index as it is.
-        """
-        pages, self.to_index, fed = self.to_index, [], self.to_index_digest.digest()
-        if fed == self.preview_indexed and (site_dir / BUNDLE).is_dir():
-            return
-        self.preview_indexed = None
-        self.background_index = SearchIndexer()
-
-        def indexed() -> None:
-            self.preview_indexed = fed
-
-        threading.Thread(target=_finish_preview_index, args=(self.background_index, pages, site_dir, indexed),
-                         name="preview-index", daemon=True).start()
+        try:
+            self.search.finish_build(site_dir, self.previous_site, self._recall, self._keep)
+        except SearchIndexFailed as exc:
+            raise PluginError(str(exc)) from None
 
     def _on_post_build(self, config: MkDocsConfig) -> None:
         assert self.renderer is not None and self.theme_writer is not None
@@ -464,23 +401,3 @@ class PublisherPlugin(BasePlugin):
         serve_errors(server, self.preview)
         return server
 
-
-def _finish_preview_index(indexer: SearchIndexer, pages: list[tuple[str, bytes]], site_dir: Path,
-                          indexed: Callable[[], None]) -> None:
-    """Index a preview's pages, write the index aside and move it in when done: the next rebuild may start
-    meanwhile, and moves site_dir aside (`preview_folder.py`) while files would be written into it."""
-    aside = Path(tempfile.mkdtemp(prefix="publisher-search-"))
-    try:
-        for url, html in pages:
-            indexer.add_searchable(url, html.decode("utf-8"))
-        indexer.finish(aside)
-        if (aside / BUNDLE).is_dir() and site_dir.is_dir():
-            shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
-            shutil.move(aside / BUNDLE, site_dir / BUNDLE)
-            indexed()
-    except SearchIndexFailed as exc:
-        log.error(f"{exc}; search in the preview is out of date")
-    except OSError:
-        pass  # the preview moved on (a rebuild emptied site_dir, or it stopped): a newer index follows
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)
