@@ -153,4 +153,3 @@ def _read_secret(path: Path) -> bytes | None:
 
 def _signature(secret: bytes, payload: bytes) -> bytes:
     return hashlib.blake2b(payload, key=secret, digest_size=SIGNATURE_BYTES).digest()
-
