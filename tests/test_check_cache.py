@@ -45,18 +45,23 @@ def own_secret(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
 
 
+def recorded_calls(monkeypatch, module, name: str) -> list[str]:
+    """The `rel` of the source or item each call of `module.name` is about (its first argument), in call order."""
+    seen: list[str] = []
+    real = getattr(module, name)
+
+    def spy(first, *args, **kwargs):
+        seen.append(first.rel)
+        return real(first, *args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
 @pytest.fixture
 def reexamined(monkeypatch) -> list[str]:
     """The sources `load_site` reads and checks again rather than taking from the cache."""
-    seen: list[str] = []
-    real = validate.examine
-
-    def spy(source, raw, **context):
-        seen.append(source.rel)
-        return real(source, raw, **context)
-
-    monkeypatch.setattr(validate, "examine", spy)
-    return seen
+    return recorded_calls(monkeypatch, validate, "examine")
 
 
 @pytest.fixture

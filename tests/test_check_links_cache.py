@@ -15,7 +15,8 @@ import pytest
 
 from publisher.content import bodycheck, checkcache, links, linkcache
 from sitekit import bulletin, make_site, run_publisher
-from test_check_cache import check, edit, own_secret  # noqa: F401 (own_secret: each test's own signing key)
+from test_check_cache import check, edit, recorded_calls, warm_then_cold
+from test_check_cache import own_secret  # noqa: F401 (each test's own signing key)
 
 FIRST = "bulletins/2026-01-10-first.md"
 SECOND = "bulletins/2026-02-10-second.md"
@@ -42,15 +43,7 @@ LINKS_CACHE = Path(checkcache.CACHE_FOLDER) / linkcache.CACHE_FILE
 @pytest.fixture
 def resolved(monkeypatch) -> list[str]:
     """The sources whose links `load_site` resolves again rather than taking from the cache."""
-    seen: list[str] = []
-    real = bodycheck.check_addresses
-
-    def spy(item, addresses, resolver, findings):
-        seen.append(item.rel)
-        return real(item, addresses, resolver, findings)
-
-    monkeypatch.setattr(bodycheck, "check_addresses", spy)
-    return seen
+    return recorded_calls(monkeypatch, bodycheck, "check_addresses")
 
 
 @pytest.fixture
@@ -59,16 +52,6 @@ def site(tmp_path) -> Path:
     check(root)  # the first run fills the caches
     assert (root / LINKS_CACHE).is_file()
     return root
-
-
-def warm_then_cold(root: Path, resolved: list[str]) -> tuple[list[str], list[str]]:
-    """The findings of a warm run, after checking a cold run finds the same; and whose links the warm run resolved."""
-    resolved.clear()
-    warm = check(root)
-    again = sorted(resolved)
-    shutil.rmtree(root / checkcache.CACHE_FOLDER)
-    assert check(root) == warm  # findings as text, and the site with its attachments
-    return warm[0], again
 
 
 def leaflet_used(root: Path) -> bool:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -38,7 +37,7 @@ from publisher.outputs.preview_folder import PreviewFolder
 from publisher.outputs.redirects import RedirectClash, write_redirects
 from publisher.outputs.search import SearchIndexFailed, has_search_body
 from publisher.outputs.search_stage import SearchStage
-from publisher.outputs.theme import ListedOnly, list_theme_quickly, material_stylesheets
+from publisher.outputs.theme import list_theme_quickly, material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path, compiled_templates
 from publisher.site.model import Site
 
@@ -251,15 +250,9 @@ class PublisherPlugin(BasePlugin):
         A docs_dir file also hides the theme's file of the same name, so the theme's files are listed afresh.
         """
         docs_dir = Path(config.docs_dir).resolve()
-        kept, hiding = [], []
-        for file in files:
-            from_docs = file.src_dir is not None and Path(file.src_dir).resolve() == docs_dir
-            (hiding if from_docs else kept).append(file)
-        # Listing the theme again costs a walk of Material's thousands of icons; only the hidden names are needed.
-        hidden = [file.src_uri for file in hiding
-                  if any(Path(folder, file.src_uri).is_file() for folder in config.theme.dirs)]
+        kept = [file for file in files if file.src_dir is None or Path(file.src_dir).resolve() != docs_dir]
         theme = Files([])
-        theme.add_files_from_theme(Environment(loader=ListedOnly(hidden)), config)  # MkDocs' own choice of files
+        theme.add_files_from_theme(config.theme.get_env(), config)  # quick: `theme.list_theme_quickly`
         present = {file.src_uri for file in kept}
         return kept + [file for file in theme if file.src_uri not in present]
 

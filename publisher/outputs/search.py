@@ -42,7 +42,11 @@ def has_search_body(html: str) -> bool:
 
 
 class FedPages:
-    """A digest of the pages given to Pagefind, in order: the same pages give the same index."""
+    """A digest of the pages given to Pagefind, in order: the same pages give the same index.
+
+    Each page is stood for by its address and something that changes whenever its HTML does: the HTML itself, or
+    the digest of everything it is made from (`reuse.page_key`).
+    """
 
     def __init__(self) -> None:
         self._digest = hashlib.blake2b(digest_size=16)
@@ -80,7 +84,6 @@ class SearchIndexer:
         self._aborted = False
         self._writing: asyncio.Future | None = None  # Pagefind making the index's files
         self._process: asyncio.subprocess.Process | None = None
-        self.fed = FedPages()
         self._thread = threading.Thread(target=self._run, name="pagefind", daemon=True)
         self._thread.start()
 
@@ -94,7 +97,6 @@ class SearchIndexer:
 
     def add_searchable(self, url: str, html: str) -> None:
         """Queue a page already known to have `data-pagefind-body`."""
-        self.fed.add(url, html)
         self._post((url, html))
 
     def finish(self, site_dir: Path) -> None:
@@ -340,15 +342,20 @@ def bundle_files(site_dir: Path) -> dict[str, tuple[int, int, int]]:
 
 def link_bundle(earlier_site: Path, site_dir: Path, files: dict[str, tuple[int, int, int]]) -> bool:
     """Hard-link the index the last build wrote into the new site, if every file is still the one it wrote."""
+    if files and all(_linked(earlier_site / relative, site_dir / relative, written)
+                     for relative, written in files.items()):
+        return True
+    shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
+    return False
+
+
+def _linked(source: Path, target: Path, written: tuple[int, int, int]) -> bool:
     try:
-        for relative, written in files.items():
-            source, target = earlier_site / relative, site_dir / relative
-            found = source.stat()
-            if (found.st_ino, found.st_size, found.st_mtime_ns) != written:
-                raise FileNotFoundError(relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
+        found = source.stat()
+        if (found.st_ino, found.st_size, found.st_mtime_ns) != written:
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
     except OSError:
-        shutil.rmtree(site_dir / BUNDLE, ignore_errors=True)
         return False
-    return bool(files)
+    return True

@@ -34,24 +34,24 @@ class SearchStage:
         self.indexer: SearchIndexer | None = None  # a build's, fed each page as it is written
         self.background: SearchIndexer | None = None  # a preview's, made after the reload
         self.waiting: list[tuple[str, bytes]] = []  # a preview's pages until then
-        self.waiting_digest = FedPages()
+        self.fed = FedPages()  # what this build or preview gives Pagefind
         self.preview_indexed: bytes | None = None  # the pages the preview's current index was made from
 
     def start(self, previewing: bool) -> None:
         self.stop()
         self.indexer = None if previewing else SearchIndexer()
-        self.waiting, self.waiting_digest = [], FedPages()
+        self.waiting, self.fed = [], FedPages()
 
     def add(self, url: str, html: bytes, identity: str | bytes) -> None:
-        """`identity` stands for the page in a preview's digest of what it indexes: the page's key, where it has one.
+        """`identity` stands for the page in the digest of what is indexed (`FedPages`): its key, where it has one.
 
         A preview's pages wait as bytes, decoded in the background.
         """
+        self.fed.add(url, identity)
         if self.indexer is not None:
             self.indexer.add_searchable(url, html.decode("utf-8"))
         else:
             self.waiting.append((url, html))
-            self.waiting_digest.add(url, identity)
 
     def stop(self) -> None:
         """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
@@ -68,7 +68,7 @@ class SearchStage:
         """
         indexer, self.indexer = self.indexer, None
         assert indexer is not None
-        fed, key = indexer.fed.digest(), _search_key()
+        fed, key = self.fed.digest(), _search_key()
         earlier = recall(SEARCH_CACHE, key) if previous_site is not None else None
         if isinstance(earlier, tuple) and earlier[:2] == (fed, previous_site) \
                 and link_bundle(previous_site, site_dir, earlier[2]):
@@ -80,7 +80,7 @@ class SearchStage:
 
     def finish_preview(self, site_dir: Path) -> None:
         """The preview reloads as soon as its pages are written; search catches up a moment later."""
-        pages, self.waiting, fed = self.waiting, [], self.waiting_digest.digest()
+        pages, self.waiting, fed = self.waiting, [], self.fed.digest()
         if fed == self.preview_indexed and (site_dir / BUNDLE).is_dir():
             return
         self.preview_indexed = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from jinja2 import BaseLoader, Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader
 
 STYLESHEETS = ("main", "palette")  # the layout and the colour variables; Material's JavaScript is not used
 
@@ -27,16 +27,6 @@ def material_stylesheets() -> list[str]:
                                "is mkdocs-material installed correctly?")
         found.append(f"assets/stylesheets/{matches[0].name}")
     return found
-
-
-class ListedOnly(BaseLoader):
-    """A loader that lists the given names and loads nothing: hands MkDocs' theme-file picker a short list."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = sorted(names)
-
-    def list_templates(self) -> list[str]:
-        return self.names
 
 
 class ThemeLoader(FileSystemLoader):
