@@ -159,6 +159,17 @@ def test_manifest_records_urls(built):
     urls = {entry["url"]: entry for entry in manifest["pages"]}
     assert urls["/bulletins/2022/02/02/key-messages/"]["source"] == "bulletins/2022-02-02-key-messages.md"
     assert urls["/directory/mentoring-care-leavers/"]["kind"] == "entry"
+    text = (built / "manifest.json").read_text()
+    assert text.count("\n") > len(manifest["pages"]), "one page per line, so a diff shows which changed"
+
+
+def test_manifest_text_is_the_json_it_stands_for():
+    from publisher.outputs.mkdocs_plugin import manifest_text
+
+    manifest = {"pages": [{"url": "/a/", "title": "Café \"quoted\" \u2028", "source": None}], "feeds": [],
+                "redirects": [{"from": "/x/", "to": "/y/"}, {"from": "/z/", "to": "/"}], "built": "2026-11-01",
+                "commit": None}
+    assert json.loads(manifest_text(manifest)) == manifest
 
 
 def test_no_third_party_resources(built):
