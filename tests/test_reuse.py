@@ -18,7 +18,7 @@ from mkdocs.config.defaults import MkDocsConfig
 
 from publisher.cache import SIGNATURE_BYTES
 from sitekit import EPOCH_2026_11_01, bulletin, make_site, run_publisher
-from test_build import all_output_text, fixture_files
+from test_build import DOCX, all_output_text, fixture_files
 
 EDITS = {
     "body": lambda root: _replace(root / "bulletins/2021-06-01-rural.md", "Text.", "Changed text."),
@@ -36,7 +36,10 @@ EDITS = {
     "taxonomy label": lambda root: _replace(root / "content/taxonomy.yml", "label: London", "label: Greater London"),
     "site name": lambda root: _replace(root / "mkdocs.yml", "site_name: Test site", "site_name: Renamed site"),
     "schedule passes": lambda root: None,  # the same files, a later "now": the scheduled bulletin is published
+    "download replaced": lambda root: (root / "toolkits/dental/application-form.docx").write_bytes(
+        DOCX + b"0" * 5000),  # the toolkit page shows its size
 }
+LATER = str(int(EPOCH_2026_11_01) + 80 * 86400)  # "now" for "schedule passes"
 
 
 def _replace(path: Path, old: str, new: str) -> None:
@@ -62,7 +65,7 @@ def test_a_warm_build_equals_a_cold_build(tmp_path, edit):
     _build(root)
     assert (root / ".cache" / "pages.pickle").is_file()  # the next build has something to reuse
     EDITS[edit](root)
-    epoch = str(int(EPOCH_2026_11_01) + 80 * 86400) if edit == "schedule passes" else EPOCH_2026_11_01
+    epoch = LATER if edit == "schedule passes" else EPOCH_2026_11_01
     warm = _build(root, epoch)
     cold = _build(_cold_copy(root, tmp_path / "cold"), epoch)
     assert all_output_text(warm) == all_output_text(cold)
@@ -129,14 +132,41 @@ def _preview_output(site_dir: Path) -> dict[str, bytes]:
             if not rel.startswith("pagefind/") and rel != "_headers"}
 
 
-@pytest.mark.parametrize("edit", ["body", "title", "deleted bulletin", "linked page moves"])
+@pytest.mark.parametrize("edit", list(EDITS))
 def test_a_preview_rebuild_equals_a_first_preview(tmp_path, monkeypatch, edit):
+    """A body edit takes the preview's shortcut (`site/changes.py`); every other edit must not."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_11_01)
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     root = make_site(tmp_path / "warm", fixture_files())
     _preview_build(root, tmp_path / "warm-site", first=True)
     EDITS[edit](root)
+    if edit == "schedule passes":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", LATER)
     _preview_build(root, tmp_path / "warm-site", first=False).plugins.on_shutdown()
     cold = _cold_copy(root, tmp_path / "cold")
     _preview_build(cold, tmp_path / "cold-site", first=True).plugins.on_shutdown()
     assert _preview_output(tmp_path / "warm-site") == _preview_output(tmp_path / "cold-site")
+
+
+def test_a_preview_after_a_failed_rebuild_equals_a_first_preview(tmp_path, monkeypatch):
+    """Body edits on either side of a rebuild that failed: the shortcut must compare with the last pages made."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH_2026_11_01)
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    root = make_site(tmp_path / "warm", fixture_files())
+    site_dir = tmp_path / "warm-site"
+    _preview_build(root, site_dir, first=True)
+    EDITS["body"](root)
+    plugin = _preview_build(root, site_dir, first=False).plugins["publisher"]
+    assert plugin.theme_writer.memory.changed == {"bulletins/2021-06-01-rural.md"}  # the shortcut was taken
+    strategy = root / "bulletins/2014-09-02-strategy.md"
+    good = strategy.read_text(encoding="utf-8")
+    strategy.write_text(good.replace("title:", "title: [unclosed", 1), encoding="utf-8")
+    assert _preview_build(root, site_dir, first=False).plugins["publisher"].preview_problems
+    strategy.write_text(good + "\nA sentence added while it was broken.\n", encoding="utf-8")
+    _replace(root / "bulletins/2021-06-01-rural.md", "Changed text.", "Changed again.")
+    plugin = _preview_build(root, site_dir, first=False).plugins["publisher"]
+    plugin.on_shutdown()
+    assert plugin.theme_writer.memory.changed == {"bulletins/2014-09-02-strategy.md", "bulletins/2021-06-01-rural.md"}
+    cold = _cold_copy(root, tmp_path / "cold")
+    _preview_build(cold, tmp_path / "cold-site", first=True).plugins.on_shutdown()
+    assert _preview_output(site_dir) == _preview_output(tmp_path / "cold-site")

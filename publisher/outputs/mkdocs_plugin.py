@@ -40,6 +40,7 @@ from publisher.outputs.search import SearchIndexFailed, has_search_body
 from publisher.outputs.search_stage import SearchStage
 from publisher.outputs.theme import list_theme_quickly, material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path, compiled_templates
+from publisher.site.changes import Loaded, bodies_changed
 from publisher.site.model import Site
 
 log = logging.getLogger("mkdocs.plugins.publisher")
@@ -109,6 +110,7 @@ class PublisherPlugin(BasePlugin):
         self.watch = PreviewWatch()
         self.previewing = False
         self.collector_paused = False
+        self.loaded: Loaded | None = None  # the preview's site as this rebuild loaded it (`site/changes.py`)
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
         # `mkdocs serve` keeps this plugin object from build to build; these hold what its error page shows.
@@ -173,6 +175,8 @@ class PublisherPlugin(BasePlugin):
             self.site, self.validated = self.validated, None
         else:
             self.site = self._load(Path(config.config_file_path).resolve().parent)
+        if self.previewing:
+            self.loaded = Loaded.of(self.site)
         config.theme.dirs.insert(0, str(THEME_DIR))
         list_theme_quickly(config.theme)
         config.site_url = site_url_for(config.site_url)
@@ -294,7 +298,11 @@ class PublisherPlugin(BasePlugin):
         """The pages of the last preview (in memory), or of the site the last build switched in (`reuse.py`)."""
         assert self.theme_writer is not None
         if self.previewing:
-            return PageMemory(self.kept.get(PAGES_CACHE))
+            # The last preview's pages, with the theme and the site they were made from.
+            theme_key, loaded, earlier = self.kept.get(PAGES_CACHE, (None, None, None))
+            changed = bodies_changed(loaded, self.loaded) \
+                if theme_key == self.theme_writer.theme_key and loaded and self.loaded else None
+            return PageMemory(earlier, changed=changed)
         if self.site is None or self.previous_site is None:
             return PageMemory()
         stored = self._recall(PAGES_CACHE, self.theme_writer.theme_key)
@@ -304,7 +312,7 @@ class PublisherPlugin(BasePlugin):
         assert self.theme_writer is not None
         rendered = {page.path: page.rendered for page in written if page.rendered is not None}
         if self.previewing:
-            self._keep(PAGES_CACHE, b"", rendered)
+            self._keep(PAGES_CACHE, b"", (self.theme_writer.theme_key, self.loaded, rendered))
         elif self.previous_site is not None:
             self._keep(PAGES_CACHE, self.theme_writer.theme_key, (rendered, self.previous_site))
 

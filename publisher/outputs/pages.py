@@ -75,7 +75,9 @@ class ThemeWriter:
     def write(self, output: OutputPage) -> Written:
         file = File.generated(self.config, output.src_uri, content="")
         path = Path(file.abs_dest_path)
-        key = page_key(self.fingerprints, self.theme_key, output)
+        unaffected = self.memory.unaffected(file.dest_uri)
+        key, sources = (unaffected.key, unaffected.sources) if unaffected is not None \
+            else page_key(self.fingerprints, self.theme_key, output)
         reused = self.memory.reuse(file.dest_uri, key, path)
         if reused is not None:
             data = reused.html
@@ -90,7 +92,7 @@ class ThemeWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             rendered = Rendered(key, frozenset(script_hashes_in(html)), has_search_body(html),
-                                data if self.keep_html else None, file_stat(path))
+                                data if self.keep_html else None, file_stat(path), sources)
         search = ("/" + file.url, data) if rendered.searchable and data is not None else None
         return Written(file.dest_uri, rendered.script_hashes, search, rendered)
 

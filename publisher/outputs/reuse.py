@@ -35,6 +35,7 @@ class Rendered:
     searchable: bool  # Pagefind indexes it, so a build that reuses it still reads it for the index
     html: bytes | None = None  # kept by a preview, to write the page again if its file has gone
     stat: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the file as written
+    sources: frozenset[str] = frozenset()  # the sources it shows, by path: its key changes when any of them does
 
 
 def theme_key(fingerprints: Fingerprints, config_text: str, site_url: str | None, nav_titles: list) -> bytes:
@@ -42,18 +43,30 @@ def theme_key(fingerprints: Fingerprints, config_text: str, site_url: str | None
                            site_url, nav_titles)
 
 
-def page_key(fingerprints: Fingerprints, theme: bytes, page: OutputPage) -> bytes:
+def page_key(fingerprints: Fingerprints, theme: bytes, page: OutputPage) -> tuple[bytes, frozenset[str]]:
+    """The page's key, and the sources (by path) it shows."""
     content = page.content
     made_from = ("deferred", content.template, content.context, content.searchable) \
         if isinstance(content, Deferred) else ("html", content)
-    return fingerprints.of(theme, page.url, page.title, page.kind, page.description, page.toc, page.feeds,
-                           page.item, page.structured_data, page.breadcrumbs, page.section, made_from)
+    return fingerprints.of_with_sources(theme, page.url, page.title, page.kind, page.description, page.toc,
+                                        page.feeds, page.item, page.structured_data, page.breadcrumbs, page.section,
+                                        made_from)
 
 
 class PageMemory:
-    def __init__(self, earlier: dict[str, Rendered] | None = None, earlier_site: Path | None = None) -> None:
+    def __init__(self, earlier: dict[str, Rendered] | None = None, earlier_site: Path | None = None,
+                 changed: frozenset[str] | None = None) -> None:
         self.earlier = earlier or {}
         self.earlier_site = earlier_site
+        # The sources whose body alone changed since those pages were made, when nothing else did
+        # (`site/changes.py`); None when anything else may have.
+        self.changed = changed
+
+    def unaffected(self, dest: str) -> Rendered | None:
+        """Last time's page, when it cannot have changed: it shows none of the sources that did, and nothing else
+        did. Its key then needs no working out again."""
+        prior = self.earlier.get(dest) if self.changed is not None else None
+        return prior if prior is not None and prior.sources.isdisjoint(self.changed) else None  # type: ignore[arg-type]
 
     def reuse(self, dest: str, key: bytes, path: Path) -> Rendered | None:
         """Put last time's page at `path` if its key is unchanged; None if it must be rendered."""

@@ -41,9 +41,14 @@ class Fingerprints:
         self._kept: list[Any] = []  # while a digest is remembered by id, the object must live so the id is not reused
 
     def of(self, *values: Any) -> bytes:
+        return self.of_with_sources(*values)[0]
+
+    def of_with_sources(self, *values: Any) -> tuple[bytes, frozenset[str]]:
+        """The digest, and the sources (by path) the values hold, which a later change to them would change."""
         buffer = io.BytesIO()
-        _Pickler(buffer, self).dump(values)
-        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest()
+        pickler = _Pickler(buffer, self)
+        pickler.dump(values)
+        return hashlib.blake2b(buffer.getbuffer(), digest_size=16).digest(), frozenset(pickler.sources)
 
     def item(self, item: Item) -> bytes:
         """A source as published: its place, its state, its front matter and its body."""
@@ -66,6 +71,7 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True
         self.fingerprints = fingerprints
+        self.sources: set[str] = set()
 
     def reducer_override(self, value: Any) -> Any:
         # Called for tens of thousands of values per build: what to do is decided once per type (`_handling`).
@@ -73,6 +79,7 @@ class _Pickler(pickle.Pickler):
         if handling is _AS_THEY_ARE:
             return NotImplemented
         if handling is _ITEM:
+            self.sources.add(value.rel)
             return _stands_for, ("item", self.fingerprints.item(value))
         if handling is _MODEL:
             return _stands_for, ("model", self.fingerprints.model(value))
