@@ -21,6 +21,7 @@ from test_reuse import EDITS, _preview_build
 EDITED = "bulletins/2021/06/01/rural/index.html"
 UNRELATED = "bulletins/2014/09/02/strategy/index.html"
 UNTOUCHED = "toolkits/dental/index.html"  # shows nothing of the edited bulletin
+DOWNLOAD = "toolkits/dental/application-form.docx"
 
 
 @pytest.fixture
@@ -72,6 +73,21 @@ def test_a_page_changed_in_the_preview_folder_is_written_again(preview):
     page.write_bytes(b"changed by hand")
     rebuild()
     assert page.read_bytes() == original
+
+
+def test_copied_files_stay_unless_their_source_or_copy_changed(preview):
+    root, site_dir, rebuild = preview
+    stylesheet = next(site_dir.glob("assets/stylesheets/main.*.css"))
+    download, removed = site_dir / DOWNLOAD, stylesheet.with_name("palette-removed-by-hand.css")
+    before = _stat(stylesheet)
+    (root / DOWNLOAD).write_bytes(b"PK\x03\x04 a new version of the form")
+    palette = next(site_dir.glob("assets/stylesheets/palette.*.css"))
+    palette.rename(removed)
+    rebuild()
+    _wait_for_sweep(site_dir)
+    assert _stat(stylesheet) == before  # not copied again
+    assert download.read_bytes() == b"PK\x03\x04 a new version of the form"
+    assert palette.is_file() and not removed.exists()  # copied again; the stray file swept
 
 
 def test_nothing_is_left_beside_the_preview_folder_after_shutdown(tmp_path, preview):

@@ -107,10 +107,13 @@ class PublisherPlugin(BasePlugin):
         self.previous_site: Path | None = None
         self.search = SearchStage()
         self.preview_folder = PreviewFolder()  # kept from one `mkdocs serve` rebuild to the next
+        self.copied: list[tuple[str, str]] = []  # (dest, source) of the files MkDocs copies in this preview rebuild
+        self.left_alone: list[str] = []  # and of those it need not, as the kept folder has them
         self.watch = PreviewWatch()
         self.previewing = False
         self.collector_paused = False
         self.loaded: Loaded | None = None  # the preview's site as this rebuild loaded it (`site/changes.py`)
+        self._compared: tuple[Loaded | None, frozenset[str] | None] = (None, None)
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
         # `mkdocs serve` keeps this plugin object from build to build; these hold what its error page shows.
@@ -147,6 +150,7 @@ class PublisherPlugin(BasePlugin):
     def on_post_build(self, config: MkDocsConfig) -> None:
         if self.previewing:
             self.preview_folder.take_back(Path(config.site_dir))
+            self.preview_folder.record_copies(Path(config.site_dir), self.copied)
         if self.preview_problems is None:
             try:
                 self._on_post_build(config)
@@ -176,7 +180,7 @@ class PublisherPlugin(BasePlugin):
         else:
             self.site = self._load(Path(config.config_file_path).resolve().parent)
         if self.previewing:
-            self.loaded = Loaded.of(self.site)
+            self.loaded, self._compared = Loaded.of(self.site), (None, None)
         config.theme.dirs.insert(0, str(THEME_DIR))
         list_theme_quickly(config.theme)
         config.site_url = site_url_for(config.site_url)
@@ -200,7 +204,11 @@ class PublisherPlugin(BasePlugin):
     def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
         assert self.site is not None
         self.renderer = Renderer(self.site, config.site_url or "http://localhost/", config.site_name)
-        self.renderer.converter.earlier = self._recall(CONVERSIONS_CACHE, self._conversions_key()) or {}
+        earlier = self._recall(CONVERSIONS_CACHE, self._conversions_key()) or {}
+        if self.previewing and earlier:  # kept with the site they were made from
+            loaded, earlier = earlier
+            self.renderer.converter.only_bodies_changed = self._changed_since(loaded)
+        self.renderer.converter.earlier = earlier
         try:
             pages = self.renderer.pages(parallel=not self.previewing)
             previews = self.renderer.previews() if self.previewing else []
@@ -217,7 +225,22 @@ class PublisherPlugin(BasePlugin):
         # which readers reach through listings.
         generated = [File.generated(config, uri, content="") for uri in self.pages if uri in in_nav]
         self.unlisted = [page for uri, page in self.pages.items() if uri not in in_nav]
-        return Files(kept + generated + self._asset_files(config))
+        return Files(self._to_copy(kept + generated + self._asset_files(config)))
+
+    def _to_copy(self, files: list[File]) -> list[File]:
+        """In a preview, leave out the files MkDocs would copy again unchanged into the kept folder."""
+        self.copied, self.left_alone = [], []
+        if not self.previewing:
+            return files
+        chosen = []
+        for file in files:
+            if file.abs_src_path and not file.is_documentation_page():
+                if self.preview_folder.still_copied(file.dest_uri, file.abs_src_path):
+                    self.left_alone.append(file.dest_uri)
+                    continue
+                self.copied.append((file.dest_uri, file.abs_src_path))
+            chosen.append(file)
+        return chosen
 
     def _recall(self, name: str, made_for: bytes) -> Any:
         """What the last preview kept in memory, else what the last build kept in `.cache/` (`publisher.cache`)."""
@@ -300,13 +323,20 @@ class PublisherPlugin(BasePlugin):
         if self.previewing:
             # The last preview's pages, with the theme and the site they were made from.
             theme_key, loaded, earlier = self.kept.get(PAGES_CACHE, (None, None, None))
-            changed = bodies_changed(loaded, self.loaded) \
-                if theme_key == self.theme_writer.theme_key and loaded and self.loaded else None
-            return PageMemory(earlier, changed=changed)
+            same_theme = theme_key == self.theme_writer.theme_key
+            return PageMemory(earlier, changed=self._changed_since(loaded) if same_theme else None)
         if self.site is None or self.previous_site is None:
             return PageMemory()
         stored = self._recall(PAGES_CACHE, self.theme_writer.theme_key)
         return PageMemory(*stored) if isinstance(stored, tuple) and stored[1] == self.previous_site else PageMemory()
+
+    def _changed_since(self, loaded: Loaded | None) -> frozenset[str] | None:
+        """The sources whose body alone changed since the preview loaded `loaded`; None if more changed."""
+        if loaded is None or self.loaded is None:
+            return None
+        if loaded is not self._compared[0]:
+            self._compared = (loaded, bodies_changed(loaded, self.loaded))
+        return self._compared[1]
 
     def _remember_pages(self, written: list) -> None:
         assert self.theme_writer is not None
@@ -407,10 +437,12 @@ class PublisherPlugin(BasePlugin):
                          known_hashes={page.path: page.script_hashes for page in written},
                          for_host=not self.previewing)
         assert self.site is not None
-        self._keep(CONVERSIONS_CACHE, self._conversions_key(), self.renderer.converter.conversions(self.site.items))
+        conversions = self.renderer.converter.conversions(self.site.items)
+        self._keep(CONVERSIONS_CACHE, self._conversions_key(), (self.loaded, conversions) if self.previewing
+                   else conversions)
         self._keep(FEEDS_CACHE, b"", writer.made)
         if self.previewing:
-            self.preview_folder.sweep(site_dir, reused=[page.path for page in written])
+            self.preview_folder.sweep(site_dir, reused=[page.path for page in written] + self.left_alone)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent

@@ -9,6 +9,9 @@ them into the kept folder and moves that back. Pages whose inputs did not change
 "This rebuild wrote it" is told by modification time against a marker file the rebuild touches first: the file
 system's own clock, so a file written afterwards can never look older than the marker.
 
+Files MkDocs copies as they are (the theme's scripts, styles and fonts; attachments) are left out of a rebuild when
+the kept folder still holds the copy an earlier rebuild made of the same file (`still_copied`).
+
 MkDocs' server answers no request while a build runs, so a reader never sees the folder half moved.
 """
 
@@ -32,6 +35,19 @@ class PreviewFolder:
         self.kept: Path | None = None  # the last preview's folder while MkDocs builds into an empty one
         self.marked_ns: int | None = None
         self.sweeping: threading.Thread | None = None
+        # For each file MkDocs copied, by its place in the site: its source's and its copy's state just after.
+        self.copies: dict[str, tuple[FileState, FileState]] = {}
+
+    def still_copied(self, dest: str, source: str) -> bool:
+        """Whether the kept folder still holds, at `dest`, the copy an earlier rebuild made of `source` as it is."""
+        record = self.copies.get(dest)
+        return self.kept is not None and record is not None \
+            and record == (file_state(source), file_state(self.kept / dest))
+
+    def record_copies(self, site_dir: Path, copied: Iterable[tuple[str, str]]) -> None:
+        """After `take_back`: each (dest, source) MkDocs copied in this rebuild, as it is now."""
+        for dest, source in copied:
+            self.copies[dest] = (file_state(source), file_state(site_dir / dest))
 
     def set_aside(self, site_dir: Path) -> None:
         """Before MkDocs empties `site_dir`: move its contents aside whole, and mark the time."""
@@ -115,6 +131,17 @@ def _delete_older(site_dir: Path, keep: set[str], marked_ns: int) -> None:
         if relative.parts and not os.listdir(folder):
             os.rmdir(folder)
     (site_dir / MARKER).unlink(missing_ok=True)
+
+
+FileState = tuple[int, int, int] | None
+
+
+def file_state(path: str | Path) -> FileState:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 def _make_folder(root: Path, relative: Path) -> None:

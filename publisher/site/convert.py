@@ -58,6 +58,9 @@ class Converter:
         self._rewritten: list[tuple[str, str]] = []
         # Conversions from an earlier run, by source: (a digest of the body they were made from, the result).
         self.earlier: dict[str, tuple[bytes, Converted]] = {}
+        # Set when all that changed since `earlier` was made is these sources' bodies (`site/changes.py`): every
+        # address then leads where it did, and the other sources' conversions stand with nothing to check.
+        self.only_bodies_changed: frozenset[str] | None = None
 
     def _site_address(self, address: str) -> str:
         """Where a kept address should point on the built site: source paths and site paths become site URLs."""
@@ -88,7 +91,11 @@ class Converter:
     def _still_valid(self, item: Item) -> Converted | None:
         """An earlier run's conversion, if the body is the same and every address in it still leads where it did."""
         body, converted = self.earlier.get(item.rel, (None, None))
-        if converted is None or body != body_digest(item):
+        if converted is None:
+            return None
+        if self.only_bodies_changed is not None:
+            return None if item.rel in self.only_bodies_changed else converted
+        if body != body_digest(item):
             return None
         if any(self._resolve(item.rel, address) != site_address for address, site_address in converted.addresses):
             return None
@@ -96,7 +103,13 @@ class Converter:
 
     def conversions(self, items: list[Item]) -> dict[str, tuple[bytes, Converted]]:
         """What this run converted, by source, for the next run's `earlier`."""
-        return {item.rel: (body_digest(item), self._cache[item.rel]) for item in items if item.rel in self._cache}
+        return {item.rel: (self._body_digest(item), self._cache[item.rel]) for item in items if item.rel in self._cache}
+
+    def _body_digest(self, item: Item) -> bytes:
+        kept = self.earlier.get(item.rel)
+        if kept is not None and self.only_bodies_changed is not None and item.rel not in self.only_bodies_changed:
+            return kept[0]  # the same body as then
+        return body_digest(item)
 
     def inline(self, item: Item, text: str) -> str:
         """A sentence or two of Markdown from a front-matter field (a withdrawal reason) as sanitised inline HTML.
