@@ -9,6 +9,7 @@ and eight plugin events.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -39,6 +40,14 @@ class Written:
     script_hashes: frozenset[str]
     search: tuple[str, bytes] | None = None  # (address, UTF-8 HTML) of a page Pagefind indexes
     rendered: Rendered | None = None  # what the next build or preview needs to reuse it
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def destination(site_dir: str, use_directory_urls: bool, src_uri: str) -> tuple[str, str, Path]:
+    """(dest_uri, url, file path) of a page, as MkDocs places it: worked out once per process, as a preview
+    rebuild asks again for thousands of pages that have not moved."""
+    file = File(src_uri, src_dir=None, dest_dir=site_dir, use_directory_urls=use_directory_urls)
+    return file.dest_uri, file.url, Path(file.abs_dest_path)
 
 
 def prepare(page: Page, output: OutputPage) -> None:
@@ -73,19 +82,18 @@ class ThemeWriter:
         return self.template.render(context)
 
     def write(self, output: OutputPage) -> Written:
-        file = File.generated(self.config, output.src_uri, content="")
-        path = Path(file.abs_dest_path)
-        unaffected = self.memory.unaffected(file.dest_uri)
+        dest_uri, url, path = destination(self.config.site_dir, self.config.use_directory_urls, output.src_uri)
+        unaffected = self.memory.unaffected(dest_uri)
         key, sources = (unaffected.key, unaffected.sources) if unaffected is not None \
             else page_key(self.fingerprints, self.theme_key, output)
-        reused = self.memory.reuse(file.dest_uri, key, path)
+        reused = self.memory.reuse(dest_uri, key, path)
         if reused is not None:
             data = reused.html
             if reused.searchable and data is None:
                 data = path.read_bytes()
             rendered = reused
         else:
-            page = Page(output.title, file, self.config)
+            page = Page(output.title, File.generated(self.config, output.src_uri, content=""), self.config)
             prepare(page, output)
             html = self.html(output, page)
             data = html.encode("utf-8", errors="xmlcharrefreplace")
@@ -93,8 +101,8 @@ class ThemeWriter:
             path.write_bytes(data)
             rendered = Rendered(key, frozenset(script_hashes_in(html)), has_search_body(html),
                                 data if self.keep_html else None, file_stat(path), sources)
-        search = ("/" + file.url, data) if rendered.searchable and data is not None else None
-        return Written(file.dest_uri, rendered.script_hashes, search, rendered)
+        search = ("/" + url, data) if rendered.searchable and data is not None else None
+        return Written(dest_uri, rendered.script_hashes, search, rendered)
 
     def write_all(self, pages: Iterable[OutputPage], parallel: bool,
                   each: Callable[[Written], None] = lambda written: None) -> list[Written]:
