@@ -46,38 +46,84 @@ class Examination(NamedTuple):
     inputs: bytes  # `inputs_digest`, which later caches of what sources find depend on too
 
 
-def examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> Examination:
+FileState = tuple[int, int, int, int]  # inode, size, modification and change times
+
+
+class SourceMemory:
+    """What a long-running preview last made of each source, so a rebuild reads again only the files that changed.
+
+    A source whose file has the same inode, size and times as when it was read is taken as it was, without reading,
+    digesting or unpickling it again. That trusts the file system's clock, as MkDocs' own watcher does: a file
+    rewritten at the same size within one tick of it would look unchanged until its next save. `publisher check`
+    and `publisher build` never use it; they compare every source's bytes.
+    """
+
+    def __init__(self) -> None:
+        self.inputs: bytes | None = None
+        self.known: dict[str, tuple[FileState, bytes, bytes, Any]] = {}  # rel -> (state, digest, blob, result)
+
+    def recall(self, source: Source, state: FileState | None) -> tuple[bytes, bytes, Any] | None:
+        known = self.known.get(source.rel)
+        return known[1:] if known is not None and state is not None and known[0] == state else None
+
+
+def examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any],
+                memory: SourceMemory | None = None) -> Examination:
     """`examine(source, raw)` for every source, from the cache where the source has not changed since.
 
     Each result must be picklable and have `attach(source, raw)`, called with the bytes of the source as read.
     """
     with paused_collection():  # hundreds of thousands of lasting objects are made here, and none is garbage
-        return _examine_all(root, sources, examine)
+        return _examine_all(root, sources, examine, memory)
 
 
-def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any]) -> Examination:
-    cache = CacheFile(root, CACHE_FILE)
+def _examine_all(root: Path, sources: list[Source], examine: Callable[[Source, bytes | None], Any],
+                 memory: SourceMemory | None) -> Examination:
     inputs = inputs_digest(root)
-    stored = cache.load(inputs)
+    if memory is not None and memory.inputs != inputs:
+        memory.inputs, memory.known = inputs, {}
+    states = [_state(source.path) for source in sources] if memory is not None else [None] * len(sources)
+    recalled = [memory.recall(source, state) if memory is not None else None
+                for source, state in zip(sources, states)]
+    to_read = [index for index, known in enumerate(recalled) if known is None]
+    cache = CacheFile(root, CACHE_FILE)
+    stored = cache.load(inputs) if to_read and (memory is None or not memory.known) else None
     stored = stored if isinstance(stored, dict) else {}
-    raws = [_read(source.path) for source in sources]
-    digests = [_digest(raw) if raw is not None else None for raw in raws]
+    if memory is not None:  # what the preview holds is as good as the cache file, and already unpickled
+        stored.update((rel, known[1:3]) for rel, known in memory.known.items())
+    raws: list[bytes | None] = [None] * len(sources)
+    digests: list[bytes | None] = [known[0] if known else None for known in recalled]
     # Results travel from workers, and sit in the cache, pickled: a result kept or made is pickled only once.
-    blobs: list[bytes] = [b""] * len(sources)
+    blobs: list[bytes] = [known[1] if known else b"" for known in recalled]
     missing = []
-    for index, (source, digest) in enumerate(zip(sources, digests)):
-        entry = stored.get(source.rel)
+    for index in to_read:
+        raws[index] = raw = _read(sources[index].path)
+        digests[index] = digest = _digest(raw) if raw is not None else None
+        entry = stored.get(sources[index].rel)
         if digest is not None and entry is not None and entry[0] == digest:
             blobs[index] = entry[1]
         else:
             missing.append(index)
     for index, blob in zip(missing, _examine_many(examine, sources, raws, missing)):
         blobs[index] = blob
-    results = [_restore(examine, source, raw, blob) for source, raw, blob in zip(sources, raws, blobs)]
+    results = [known[2] if known else _restore(examine, sources[index], raws[index], blobs[index])
+               for index, known in enumerate(recalled)]
     fresh = {source.rel: (digest, blob) for source, digest, blob in zip(sources, digests, blobs) if digest is not None}
     if missing or fresh.keys() != stored.keys():
         cache.save(inputs, fresh)
+    if memory is not None:
+        memory.known = {source.rel: (state, digest, blob, result)
+                        for source, state, digest, blob, result in zip(sources, states, digests, blobs, results)
+                        if state is not None and digest is not None}
     return Examination(results, digests, inputs)
+
+
+def _state(path: Path) -> FileState | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns
 
 
 def _restore(examine: Callable[[Source, bytes | None], Any], source: Source, raw: bytes | None, blob: bytes) -> Any:

@@ -385,7 +385,8 @@ def examine(source: Source, raw: bytes | None, taxonomy: Taxonomy | None, known:
     return result
 
 
-def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Findings]:
+def load_site(root: Path, now: datetime | None = None,
+              memory: checkcache.SourceMemory | None = None) -> tuple[Site | None, Findings]:
     """Load and validate every source. Returns the site (None if unusable) and all findings.
 
     What each source's own checks find is kept in `<root>/.cache/` (see `checkcache`), so a second run reads and
@@ -399,7 +400,7 @@ def load_site(root: Path, now: datetime | None = None) -> tuple[Site | None, Fin
     known = style.known_acronyms(root, findings) if taxonomy is not None else set()
     files = site_files(root)
     sources = find_sources(root, files)
-    examined = checkcache.examine_all(root, sources, partial(examine, taxonomy=taxonomy, known=known))
+    examined = checkcache.examine_all(root, sources, partial(examine, taxonomy=taxonomy, known=known), memory)
     items: list[Item] = []
     checked: list[tuple[Item, Examined, bytes | None]] = []
     for source, result, digest in zip(sources, examined.results, examined.digests):

@@ -7,6 +7,7 @@ right day.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Callable
@@ -77,8 +78,12 @@ class FeedWriter:
         rss, atom = site_feeds()
         files = self._pair(bulletins, "", rss.url, atom.url, self.site_name, self.description)
         taxonomy = self.renderer.site.taxonomy
+        by_topic: dict[str, list[Item]] = defaultdict(list)  # in the order of `bulletins`, newest first
+        for item in bulletins:
+            for slug in dict.fromkeys(item.meta.topics):  # a topic listed twice tags the bulletin once
+                by_topic[slug].append(item)
         for slug, term in taxonomy.topics.items():
-            tagged = [item for item in bulletins if slug in item.meta.topics]
+            tagged = by_topic.get(slug)
             if tagged:
                 rss, atom = topic_feeds(self.renderer.site, slug)
                 files += self._pair(tagged, f"topics/{slug}/", rss.url, atom.url,

@@ -24,6 +24,7 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 
 from publisher.cache import CacheFile, code_digest
+from publisher.content.checkcache import SourceMemory
 from publisher.site.escaping import script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
@@ -85,11 +86,13 @@ def manifest_text(manifest: dict[str, Any]) -> str:
     Written entry by entry because `json.dumps(indent=...)` gives up json's C encoder for Python code: a tenth of
     a second on every preview rebuild at 1,000 bulletins.
     """
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: `dumps` makes one per call for these options
+
     def field(name: str, value: Any) -> str:
         if isinstance(value, list) and value:
-            entries = ",\n  ".join(json.dumps(entry, ensure_ascii=False) for entry in value)
-            return f" {json.dumps(name)}: [\n  {entries}\n ]"
-        return f" {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)}"
+            entries = ",\n  ".join(map(encode, value))
+            return f" {encode(name)}: [\n  {entries}\n ]"
+        return f" {encode(name)}: {encode(value)}"
 
     return "{\n" + ",\n".join(field(name, value) for name, value in manifest.items()) + "\n}\n"
 
@@ -113,6 +116,7 @@ class PublisherPlugin(BasePlugin):
         self.previewing = False
         self.collector_paused = False
         self.loaded: Loaded | None = None  # the preview's site as this rebuild loaded it (`site/changes.py`)
+        self.sources = SourceMemory()  # the preview's sources as last read
         self._compared: tuple[Loaded | None, frozenset[str] | None] = (None, None)
         # `publisher build` validates before MkDocs starts and hands the result over here.
         self.validated: Site | None = None
@@ -186,13 +190,12 @@ class PublisherPlugin(BasePlugin):
         config.site_url = site_url_for(config.site_url)
         return config
 
-    @staticmethod
-    def _load(root: Path) -> Site:
+    def _load(self, root: Path) -> Site:
         from publisher.dates import BadSourceDateEpoch
         from publisher.content.validate import load_site
 
         try:
-            site, findings = load_site(root)
+            site, findings = load_site(root, memory=self.sources if self.previewing else None)
         except BadSourceDateEpoch as exc:
             raise PluginError(str(exc)) from None
         for warning in findings.warnings:
@@ -390,8 +393,7 @@ class PublisherPlugin(BasePlugin):
 
     def _finish_index(self, site_dir: Path) -> None:
         if self.previewing:
-            self.search.finish_preview(site_dir)
-            return
+            return  # after everything else (`_on_post_build`)
         try:
             self.search.finish_build(site_dir, self.previous_site, self._recall, self._keep)
         except SearchIndexFailed as exc:
@@ -443,6 +445,7 @@ class PublisherPlugin(BasePlugin):
         self._keep(FEEDS_CACHE, b"", writer.made)
         if self.previewing:
             self.preview_folder.sweep(site_dir, reused=[page.path for page in written] + self.left_alone)
+            self.search.finish_preview(site_dir)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent

@@ -24,6 +24,7 @@ from publisher.outputs.search import BUNDLE, FedPages, SearchIndexer, SearchInde
 
 log = logging.getLogger("mkdocs.plugins.publisher")
 SEARCH_CACHE = "search.pickle"
+RELOAD_HEADSTART = 1.0  # seconds a preview's browser has to reload before its search index is made
 
 Recall = Callable[[str, bytes], Any]
 Keep = Callable[[str, bytes, Any], None]
@@ -36,6 +37,7 @@ class SearchStage:
         self.waiting: list[tuple[str, bytes]] = []  # a preview's pages until then
         self.fed = FedPages()  # what this build or preview gives Pagefind
         self.preview_indexed: bytes | None = None  # the pages the preview's current index was made from
+        self.headstart: threading.Timer | None = None  # a preview's indexing, until it starts
 
     def start(self, previewing: bool) -> None:
         self.stop()
@@ -56,10 +58,12 @@ class SearchStage:
     def stop(self) -> None:
         """Stop Pagefind: after a failed build, at shutdown, and when a preview's pages change again before their
         index is written (it would be out of date), without waiting for the pages it has not indexed yet."""
+        if self.headstart is not None:
+            self.headstart.cancel()
         for indexer in (self.indexer, self.background):
             if indexer is not None:
                 indexer.abort()
-        self.indexer = self.background = None
+        self.indexer = self.background = self.headstart = None
 
     def finish_build(self, site_dir: Path, previous_site: Path | None, recall: Recall, keep: Keep) -> None:
         """Write the index into site_dir, or link the one in `previous_site` if it was made from the same pages.
@@ -79,7 +83,11 @@ class SearchStage:
             keep(SEARCH_CACHE, key, (fed, previous_site, bundle_files(site_dir)))
 
     def finish_preview(self, site_dir: Path) -> None:
-        """The preview reloads as soon as its pages are written; search catches up a moment later."""
+        """The preview reloads as soon as its pages are written; search catches up a moment later.
+
+        The indexing starts `RELOAD_HEADSTART` seconds later: feeding Pagefind thousands of pages keeps Python's
+        interpreter lock busy, and would slow the rebuild's last steps and the server answering the reload.
+        """
         pages, self.waiting, fed = self.waiting, [], self.fed.digest()
         if fed == self.preview_indexed and (site_dir / BUNDLE).is_dir():
             return
@@ -89,8 +97,10 @@ class SearchStage:
         def indexed() -> None:
             self.preview_indexed = fed
 
-        threading.Thread(target=_index_aside, args=(self.background, pages, site_dir, indexed),
-                         name="preview-index", daemon=True).start()
+        self.headstart = threading.Timer(RELOAD_HEADSTART, _index_aside,
+                                         args=(self.background, pages, site_dir, indexed))
+        self.headstart.name, self.headstart.daemon = "preview-index", True
+        self.headstart.start()
 
 
 def _search_key() -> bytes:

@@ -88,18 +88,18 @@ class Site:
         """Published bulletins that are not withdrawn: the ones the home page and topic pages list."""
         return [item for item in self.bulletins if not item.withdrawn]
 
-    @property
+    @cached_property
     def unpublished(self) -> list[Item]:
         return [item for item in self._of(Bulletin) if not item.published]
 
-    @property
+    @cached_property
     def toolkits(self) -> list[Item]:
         return sorted(self._of(Toolkit), key=lambda item: item.url)
 
-    @property
+    @cached_property
     def entries(self) -> list[Item]:
         return sorted(self._of(DirectoryEntry), key=lambda item: item.title.casefold())
 
-    @property
+    @cached_property
     def pages(self) -> list[Item]:
         return sorted(self._of(Page), key=lambda item: item.url)

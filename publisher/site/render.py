@@ -5,6 +5,7 @@ Nothing here knows about MkDocs; `mkdocs_plugin.py` hands these pages to it.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -161,6 +162,12 @@ class CompiledTemplates(BytecodeCache):
 compiled_templates = CompiledTemplates()
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def absolute_address(site_url: str, path: str) -> str:
+    """Kept for the process: a preview's every rebuild asks again for the same few thousand addresses."""
+    return urljoin(site_url, path)
+
+
 class Renderer:
     def __init__(self, site: Site, site_url: str = "http://localhost/", site_name: str = "") -> None:
         self.site = site
@@ -188,7 +195,7 @@ class Renderer:
     def absolute(self, path: str) -> str:
         known = self._absolute.get(path)
         if known is None:  # asked for tens of thousands of times per build, for a few thousand addresses
-            known = self._absolute[path] = urljoin(self.site_url, self.url(path))
+            known = self._absolute[path] = absolute_address(self.site_url, self.url(path))
         return known
 
     def _render(self, template: str, **context) -> str:
