@@ -61,6 +61,29 @@ def test_known_acronyms_and_editable_list(tmp_path):
     assert warnings_for(tmp_path, body, {"content/acronyms.yml": "known: [WHO]\n"}) == []
 
 
+@pytest.mark.parametrize("text, line, message", [
+    ("- WHO\n- HEE\n", 1, "must be a set of 'name:' sections"),
+    ("known: [WHO]\nextra: [HEE]\n", 2, "extra"),
+    ("known:\n  - WHO\n  - who\n", 3, '"who" is not an abbreviation in capitals'),
+    ("known: WHO\n", 1, "known"),
+])
+def test_an_acronyms_file_of_the_wrong_shape_is_an_error_at_its_line(tmp_path, text, line, message):
+    results = warnings_for(tmp_path, "Plain words.\n", {"content/acronyms.yml": text})
+    errors = [result for result in results if result.startswith("content/acronyms.yml:")]
+    assert len(errors) == 1, results
+    assert errors[0].startswith(f"content/acronyms.yml:{line}: error: ") and message in errors[0], errors[0]
+
+
+def test_the_shipped_acronyms_file_is_read(tmp_path):
+    from publisher.findings import Findings
+    from publisher.content.style import known_acronyms
+    from sitekit import ROOT
+
+    findings = Findings()
+    known = known_acronyms(ROOT, findings)
+    assert not findings.sorted() and {"HEE", "A&E"} <= known
+
+
 def test_acronyms_in_addresses_are_ignored(tmp_path):
     assert warnings_for(tmp_path, "Read the [careers guide](https://www.example.com/ABC/guide).\n") == []
 

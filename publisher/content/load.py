@@ -37,13 +37,22 @@ class _Loader(_SafeLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text so we can explain bad dates ourselves."""
 
 
+class _PythonLoader(yaml.SafeLoader):
+    """The same YAML read by PyYAML's own parser, for text whose nesting libyaml refuses before we see it.
+
+    libyaml 0.2.6 and later (PyYAML 6.0.4's wheels) stop deep `[[[…` while scanning ahead, with their own message
+    and before the parser gives out the events our depth check counts; PyYAML's parser gives them one by one.
+    """
+
+
 # Dates stay text so we can explain bad ones; a lone "=" (YAML 1.1's obscure "value" type) stays text too,
 # since safe YAML has no way to build it and would fail with a message no editor could act on.
 _KEPT_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value"}
-_Loader.yaml_implicit_resolvers = {
+_Loader.yaml_implicit_resolvers = _PythonLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag not in _KEPT_AS_TEXT]
     for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
+LIBYAML_DEPTH_LIMIT = "maximum nesting depth"  # in libyaml's message when its own limit stops the scanner
 
 
 def field_name(loc: FieldPath) -> str:
@@ -379,7 +388,15 @@ def _read_yaml(text: str, first_line: int, place: str) -> tuple[Any, dict[FieldP
     they still cost nothing. Errors YAML itself finds in building a value, and a second document, are raised only
     once the whole text has been screened, so a refusal anywhere is reported first.
     """
-    loader = _Loader(text)
+    try:
+        return _screen_events(_Loader(text), first_line, place)
+    except yaml.MarkedYAMLError as exc:
+        if LIBYAML_DEPTH_LIMIT not in (exc.problem or ""):
+            raise
+    return _screen_events(_PythonLoader(text), first_line, place)  # refuses at MAX_DEPTH, long before its limit
+
+
+def _screen_events(loader: Any, first_line: int, place: str) -> tuple[Any, dict[FieldPath, int], dict[FieldPath, str]]:
     built = _Built(loader)
     try:
         inside: list[_Open] = []
