@@ -7,6 +7,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from publisher.outputs.search import (SearchIndexer, SearchIndexFailed, _read_pagefind, _without_pagefind_settings,
-                                      stabilise_index)
+                                      search_document, stabilise_index)
 from sitekit import build, make_site, run_publisher
 from test_build import fixture_files
 
@@ -73,12 +74,24 @@ def files(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
+FOOTER_LOGO = re.compile(r'<img class="pub-footer__ogl"[^>]*>')
+
+
 def test_the_index_is_the_one_pagefind_makes_of_the_finished_site(built, tmp_path):
+    """Pagefind is given only what it indexes of each page (`search.search_document`). Over whole pages it would
+    also take the first picture after the indexed element, the footer's licence logo, as every result's picture,
+    so the reference is made from the finished pages without that logo."""
     reference = tmp_path / "site"
     shutil.copytree(built, reference, ignore=shutil.ignore_patterns("pagefind"))
+    indexed = [page for page in reference.rglob("*.html") if "data-pagefind-body" in page.read_text(encoding="utf-8")]
+    for page in indexed:
+        html, logos = FOOTER_LOGO.subn("", page.read_text(encoding="utf-8"))
+        assert logos == 1, page
+        page.write_text(html, encoding="utf-8")
     cli_index(reference)  # Pagefind's CLI over every HTML file on disk
     ours, theirs = canonical(built / "pagefind"), canonical(reference / "pagefind")
     assert list(ours) == ["en-gb"]  # the language of the pages' <html lang>
+    assert not any("image" in page["meta"] for page in ours["en-gb"]["pages"].values())
     assert ours["en-gb"]["pages"].keys() == theirs["en-gb"]["pages"].keys()
     assert drop_sorts(ours) == drop_sorts(theirs)
     dates = [url.split("/")[2:5] for url in ours["en-gb"]["sorts"]["date"]]
@@ -177,3 +190,22 @@ def test_a_missing_pagefind_is_reported_plainly(tmp_path):
     finally:
         del os.environ["PAGEFIND_BINARY_PATH"]
     assert pagefind_children() == []
+
+
+def test_pagefind_is_given_the_language_and_the_indexed_element_only(built):
+    page = (built / "bulletins/2022/02/02/key-messages/index.html").read_bytes()
+    document = search_document(page)
+    start = page.index(b"<div data-pagefind-body>")
+    assert document.startswith(b'<html lang="en-GB"><body><div data-pagefind-body>')
+    assert document.endswith(b"</div></body></html>") and len(document) < len(page) - start
+    assert b"pub-footer" not in document and b"<nav class=\"pub-breadcrumbs\"" not in document
+    assert document[len(b'<html lang="en-GB"><body>'):-len(b"</body></html>")] in page
+
+
+@pytest.mark.parametrize("page", [
+    b'<html lang="en-GB"><body><main data-pagefind-body>Hello</main></body></html>',  # not laid out by `searchable`
+    b"<html><body><div data-pagefind-body>Hello</div><!-- end of the search body --></body></html>",  # no language
+    b'<html lang="en-GB"><body><div data-pagefind-body>Hello</div></body></html>',  # no end marker
+])
+def test_a_page_laid_out_otherwise_is_given_whole(page):
+    assert search_document(page) == page

@@ -37,7 +37,7 @@ from publisher.outputs.preview_errors import PreviewState, serve_errors
 from publisher.outputs.preview_folder import PreviewFolder
 from publisher.outputs.preview_watch import PreviewWatch
 from publisher.outputs.redirects import RedirectClash, write_redirects
-from publisher.outputs.search import SearchIndexFailed, has_search_body
+from publisher.outputs.search import SearchIndexFailed, has_search_body, search_document
 from publisher.outputs.search_stage import SearchStage
 from publisher.outputs.theme import list_theme_quickly, material_stylesheets
 from publisher.site.render import OutputPage, Renderer, base_path, compiled_templates
@@ -370,7 +370,7 @@ class PublisherPlugin(BasePlugin):
 
     def on_post_page(self, output: str, page: Page, config: MkDocsConfig) -> str:
         if has_search_body(output):
-            self.search.add("/" + page.url, output.encode("utf-8"), output)
+            self.search.add("/" + page.url, search_document(output.encode("utf-8")), output)
         return output
 
     def _index_page(self, written: Written) -> None:

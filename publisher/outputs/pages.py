@@ -23,7 +23,7 @@ from mkdocs.structure.toc import get_toc
 
 from publisher.outputs.hosting import script_hashes_in
 from publisher.outputs.reuse import PageMemory, Rendered, file_stat, page_key, theme_key
-from publisher.outputs.search import has_search_body
+from publisher.outputs.search import has_search_body, search_document
 from publisher.parallel import fork_map
 from publisher.site.escaping import Markup, plain_toc
 from publisher.site.fingerprint import Fingerprints
@@ -101,7 +101,7 @@ class ThemeWriter:
             path.write_bytes(data)
             rendered = Rendered(key, frozenset(script_hashes_in(html)), has_search_body(html),
                                 data if self.keep_html else None, file_stat(path), sources)
-        search = ("/" + url, data) if rendered.searchable and data is not None else None
+        search = ("/" + url, search_document(data)) if rendered.searchable and data is not None else None
         return Written(dest_uri, rendered.script_hashes, search, rendered)
 
     def write_all(self, pages: Iterable[OutputPage], parallel: bool,

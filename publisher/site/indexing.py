@@ -14,6 +14,9 @@ from publisher.site.model import Item, Site
 TYPE_LABELS = {Bulletin: "Bulletin", Toolkit: "Toolkit", DirectoryEntry: "Directory entry", Page: "Page"}
 SEARCH_URL = "search/"
 WITHDRAWN_LABEL = "Withdrawn"
+SEARCH_BODY_START = "<div data-pagefind-body>"
+# A comment cannot come from the content: the sanitiser drops comments, and text "<!--" is escaped.
+SEARCH_BODY_END = "<!-- end of the search body -->"
 
 
 def _attribute(kind: str, name: str, value: str) -> str:
@@ -42,4 +45,6 @@ def index_fields(item: Item, site: Site) -> str:
 
 
 def searchable(html: str, item: Item, site: Site) -> str:
-    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>'
+    """The page's content in the element Pagefind indexes, followed by `SEARCH_BODY_END` so that
+    `outputs/search.search_document` can cut it out of the finished page without parsing it."""
+    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>{SEARCH_BODY_END}'
