@@ -424,25 +424,26 @@ class PublisherPlugin(BasePlugin):
         }
         target = site_dir / MANIFEST
         target.write_text(manifest_text(manifest), encoding="utf-8")
-        self._finish_index(site_dir)
         published = [page for page in self.pages.values() if page.kind != "preview"]
         try:
             write_redirects(site_dir, self.renderer)  # before the host files, so `_headers` covers the pages
         except RedirectClash as exc:
             raise PluginError(str(exc)) from None
-        try:  # after the search index, so the editor's page is never indexed; before `_headers`, which covers it
+        try:  # before `_headers`, which covers it; Pagefind is given only content pages, never this one
             write_admin(site_dir, self.site.taxonomy, config.site_name, config.repo_url, config.site_url)
         except UnmappedField as exc:
             raise PluginError(str(exc)) from None
-        # MkDocs' server reads no `_headers`, so a preview does not write one.
-        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
-                         known_hashes={page.path: page.script_hashes for page in written},
-                         for_host=not self.previewing)
         assert self.site is not None
         conversions = self.renderer.converter.conversions(self.site.items)
         self._keep(CONVERSIONS_CACHE, self._conversions_key(), (self.loaded, conversions) if self.previewing
                    else conversions)
         self._keep(FEEDS_CACHE, b"", writer.made)
+        # Everything above runs while Pagefind indexes the last pages; `_headers` lists the index's files.
+        self._finish_index(site_dir)
+        # MkDocs' server reads no `_headers`, so a preview does not write one.
+        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
+                         known_hashes={page.path: page.script_hashes for page in written},
+                         for_host=not self.previewing)
         if self.previewing:
             self.preview_folder.sweep(site_dir, reused=[page.path for page in written] + self.left_alone)
             self.search.finish_preview(site_dir)
