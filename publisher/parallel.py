@@ -16,6 +16,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 8
+# Workers give way to the parent and to Pagefind when every core is busy: the parent feeds Pagefind the pages the
+# workers render, and Pagefind, one process that must index every page before it can write, finishes last. With
+# cores to spare, a lower priority costs the workers nothing.
+WORKER_NICENESS = 5
 # The parent's function and work list, inherited by the forked workers: only indexes travel to them.
 _task: Callable[[Any], Any] | None = None
 _work: list[Any] = []
@@ -43,7 +47,8 @@ def _run(function: Callable[[T], R], work: list[T], workers: int, chunksize: int
     global _task, _work
     _task, _work = function, work
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=os.nice, initargs=(WORKER_NICENESS,)) \
+                as pool:
             yield from pool.imap(_call, range(len(work)), chunksize=chunksize)
     finally:
         _task, _work = None, []
