@@ -290,3 +290,19 @@ def test_parallel_conversion_gives_the_same_pages(tmp_path, monkeypatch):
     assert len(renderer.converter._cache) == len(site.items)  # filled by the workers, before any page renders
     parallel = {page.url: page.html for page in renderer.pages()}
     assert parallel == sequential
+
+
+def test_workers_give_way_to_the_parent_and_pagefind(monkeypatch):
+    """A build's workers run at a lower priority, so Pagefind keeps pace with the pages they render."""
+    import os
+
+    from publisher import parallel
+
+    monkeypatch.setattr(parallel, "worker_count", lambda: 2)
+    results = parallel.fork_map(lambda _item: (os.getpid(), os.nice(0)), range(8), chunksize=1)
+    assert results is not None
+    niceness = dict(results)
+    assert os.getpid() not in niceness
+    parent = os.nice(0)
+    assert parent < 19 and parallel.WORKER_NICENESS > 0
+    assert set(niceness.values()) == {min(parent + parallel.WORKER_NICENESS, 19)}
