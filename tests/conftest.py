@@ -4,7 +4,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import os
-import shutil
 import subprocess
 
 import pytest

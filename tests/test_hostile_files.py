@@ -190,7 +190,7 @@ def test_link_to_a_folder_outside_the_site_is_refused(site, outside, listed):
     printed = failed_build(site, {})
     assert (f"toolkits/dental/papers:1: error: file: is a link to a folder outside the site folder "
             f"({outside.resolve()}); {LINK_ADVICE}") in printed
-    assert f"toolkits/dental/system:1: error: file: is a link to a folder outside the site folder (/etc)" in printed
+    assert "toolkits/dental/system:1: error: file: is a link to a folder outside the site folder (/etc)" in printed
     download_error = ('toolkits/dental/index.md:14: error: the 2nd download\'s file: "papers/secret.txt" is a link '
                       f"(toolkits/dental/papers), not a file; {LINK_ADVICE}")
     assert (download_error in printed) is listed
@@ -216,7 +216,7 @@ def test_links_inside_the_site_are_refused_too(site):
     (site / "content/broken.pdf").symlink_to("nowhere.pdf")
     results = errors_for(site, {})
     assert results == [
-        f"content/broken.pdf:1: error: file: is a link to nowhere.pdf, which does not exist; links are not "
+        "content/broken.pdf:1: error: file: is a link to nowhere.pdf, which does not exist; links are not "
         "published — delete it",
         f"toolkits/dental/copy.docx:1: error: file: is a link to the file toolkits/dental/application-form.docx; "
         f"{LINK_ADVICE}",

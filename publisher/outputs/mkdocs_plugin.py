@@ -28,7 +28,7 @@ from publisher.content.checkcache import SourceMemory
 from publisher.site.escaping import script_json
 from publisher.outputs.cms import UnmappedField, editor_headers, write_admin
 from publisher.outputs.deploy import current_commit
-from publisher.outputs.feeds import FeedWriter
+from publisher.outputs.feeds import FeedFile, FeedWriter
 from publisher.outputs.hosting import content_security_policy, build_time, write_host_files
 from publisher.findings import ContentError, Findings
 from publisher.outputs.pages import ThemeWriter, Written, prepare
@@ -404,13 +404,34 @@ class PublisherPlugin(BasePlugin):
         site_dir = Path(config.site_dir)
         written = self.theme_writer.write_all(self.unlisted, parallel=not self.previewing, each=self._index_page)
         self._remember_pages(written)
+        feeds = self._write_feeds(site_dir, config)
+        self._write_manifest(site_dir, base_path(config.site_url), feeds)
+        self._write_redirects_and_editor(site_dir, config)
+        self._keep_conversions()
+        # Everything above runs while Pagefind indexes the last pages; `_headers` lists the index's files.
+        self._finish_index(site_dir)
+        published = [page for page in self.pages.values() if page.kind != "preview"]
+        # MkDocs' server reads no `_headers`, so a preview does not write one.
+        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
+                         known_hashes={page.path: page.script_hashes for page in written},
+                         for_host=not self.previewing)
+        if self.previewing:
+            self.preview_folder.sweep(site_dir, reused=[page.path for page in written] + self.left_alone)
+            self.search.finish_preview(site_dir)
+
+    def _write_feeds(self, site_dir: Path, config: MkDocsConfig) -> list[FeedFile]:
+        assert self.renderer is not None
         writer = FeedWriter(self.renderer, config.site_name, config.site_description or config.site_name,
                             self._recall(FEEDS_CACHE, b""))
         feeds = writer.files()
         for feed in feeds:
             (site_dir / feed.path).parent.mkdir(parents=True, exist_ok=True)
             (site_dir / feed.path).write_bytes(feed.content)
-        root = base_path(config.site_url)
+        self._keep(FEEDS_CACHE, b"", writer.made)
+        return feeds
+
+    def _write_manifest(self, site_dir: Path, root: str, feeds: list[FeedFile]) -> None:
+        assert self.site is not None
         manifest = {
             "pages": [{"url": root + page.url, "kind": page.kind,
                        "source": page.item.rel if page.item else None, "title": page.title}
@@ -422,31 +443,26 @@ class PublisherPlugin(BasePlugin):
             "built": build_time(self.site.now),
             "commit": current_commit(self.site.root),
         }
-        target = site_dir / MANIFEST
-        target.write_text(manifest_text(manifest), encoding="utf-8")
-        published = [page for page in self.pages.values() if page.kind != "preview"]
+        (site_dir / MANIFEST).write_text(manifest_text(manifest), encoding="utf-8")
+
+    def _write_redirects_and_editor(self, site_dir: Path, config: MkDocsConfig) -> None:
+        """Both before the host files, so `_headers` covers them. Pagefind is given only content pages, never
+        these."""
+        assert self.site is not None and self.renderer is not None
         try:
-            write_redirects(site_dir, self.renderer)  # before the host files, so `_headers` covers the pages
+            write_redirects(site_dir, self.renderer)
         except RedirectClash as exc:
             raise PluginError(str(exc)) from None
-        try:  # before `_headers`, which covers it; Pagefind is given only content pages, never this one
+        try:
             write_admin(site_dir, self.site.taxonomy, config.site_name, config.repo_url, config.site_url)
         except UnmappedField as exc:
             raise PluginError(str(exc)) from None
-        assert self.site is not None
+
+    def _keep_conversions(self) -> None:
+        assert self.site is not None and self.renderer is not None
         conversions = self.renderer.converter.conversions(self.site.items)
         self._keep(CONVERSIONS_CACHE, self._conversions_key(), (self.loaded, conversions) if self.previewing
                    else conversions)
-        self._keep(FEEDS_CACHE, b"", writer.made)
-        # Everything above runs while Pagefind indexes the last pages; `_headers` lists the index's files.
-        self._finish_index(site_dir)
-        # MkDocs' server reads no `_headers`, so a preview does not write one.
-        write_host_files(site_dir, published, self.renderer.absolute, sections=editor_headers(),
-                         known_hashes={page.path: page.script_hashes for page in written},
-                         for_host=not self.previewing)
-        if self.previewing:
-            self.preview_folder.sweep(site_dir, reused=[page.path for page in written] + self.left_alone)
-            self.search.finish_preview(site_dir)
 
     def on_serve(self, server, config: MkDocsConfig, builder):
         root = Path(config.config_file_path).resolve().parent
