@@ -74,7 +74,7 @@ def test_an_acronyms_file_of_the_wrong_shape_is_an_error_at_its_line(tmp_path, t
     assert errors[0].startswith(f"content/acronyms.yml:{line}: error: ") and message in errors[0], errors[0]
 
 
-def test_the_shipped_acronyms_file_is_read(tmp_path):
+def test_the_shipped_acronyms_file_is_read():
     from publisher.findings import Findings
     from publisher.content.style import known_acronyms
     from sitekit import ROOT

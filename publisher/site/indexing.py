@@ -47,4 +47,4 @@ def index_fields(item: Item, site: Site) -> str:
 def searchable(html: str, item: Item, site: Site) -> str:
     """The page's content in the element Pagefind indexes, followed by `SEARCH_BODY_END` so that
     `outputs/search.search_document` can cut it out of the finished page without parsing it."""
-    return f'<div data-pagefind-body>{index_fields(item, site)}{html}</div>{SEARCH_BODY_END}'
+    return f'{SEARCH_BODY_START}{index_fields(item, site)}{html}</div>{SEARCH_BODY_END}'
